@@ -1,0 +1,202 @@
+"""The command line: parse, call the API, render. No numerics here.
+
+Exit codes: 0 success, 1 bad scenario or data, 2 usage, 3 internal error (traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
+data_app = typer.Typer(no_args_is_help=True, help="Bundled datasets and their sources.")
+app.add_typer(data_app, name="data")
+
+# Piped or redirected output gets a fixed width wide enough for the tables.
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, highlight=False)
+STATE = {"debug": False}
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class Detail(str, Enum):
+    products = "products"
+
+
+@contextmanager
+def _handled():
+    """Turn our errors into readable lines and exit codes; never a traceback unless --debug."""
+    from .errors import InputError
+    try:
+        yield
+    except InputError as exc:
+        for p in exc.problems:
+            err.print(f"error: {p}", markup=False)
+        raise typer.Exit(1)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130)
+    except Exception as exc:  # an internal fault: say so, keep the traceback for --debug
+        if STATE["debug"]:
+            traceback.print_exc()
+        else:
+            err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", markup=False)
+        raise typer.Exit(3)
+
+
+def _version(value: bool):
+    if value:
+        print(f"tariffsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+):
+    STATE["debug"] = debug
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date (use YYYY-MM-DD)", param_hint="--as-of")
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
+    basis: Annotated[Optional[str], typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate dated measures as of this date (YYYY-MM-DD).")] = None,
+    detail: Annotated[Optional[Detail], typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
+):
+    """Run a scenario and report trade, balances, tariff revenue and welfare before and after."""
+    when = _parse_date(as_of)
+    fmt = format.value if format else None
+    if output is not None and fmt is None:
+        from .report import format_from_suffix
+        fmt = format_from_suffix(output)
+        if fmt is None:
+            raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
+                                     param_hint="--output")
+    fmt = fmt or "table"
+    with _handled():
+        from . import api
+        from .report import render, write_atomic
+        from .report.terminal import renderable
+
+        sf = api.load_scenario(file)
+        if basis is not None:
+            sf = type(sf)(sf.path, sf.sha256, sf.spec.model_copy(update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
+        result, warnings = api.run(sf, as_of=when)
+        for w in warnings:
+            err.print(f"warning: {w}", markup=False)
+        detail_name = detail.value if detail else None
+        if fmt == "table":
+            if output is not None:
+                console = Console(file=__import__("io").StringIO(), width=140, highlight=False)
+                console.print(renderable(result))
+                write_atomic(output, console.file.getvalue())
+            else:
+                out.print(renderable(result))
+            return
+        text = render(result, fmt, detail_name)
+        if output is not None:
+            write_atomic(output, text)
+            err.print(f"wrote {output}", markup=False)
+        else:
+            sys.stdout.write(text)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")]):
+    """Check scenario files against the language and their data; report every problem."""
+    from .errors import InputError
+    bad = False
+    with _handled():
+        from . import api
+        for f in files:
+            try:
+                sf = api.load_scenario(f)
+                data = api.dataset_for(sf)
+                _, warnings = api.run(sf, dataset=data)
+                for w in warnings:
+                    err.print(f"warning: {w}", markup=False)
+                err.print(f"ok: {f}", markup=False)
+            except InputError as exc:
+                bad = True
+                for p in exc.problems:
+                    err.print(f"error: {p}", markup=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+@data_app.command("list")
+def data_list():
+    """List the bundled datasets and files with their sources and licences."""
+    with _handled():
+        from .data import BUNDLED, catalog
+        from .data.kor_usa import BASES, DEFAULT_BASIS
+        t = Table(title="Datasets (use as [data] flows)", title_justify="left")
+        for c in ("id", "description", "bases"):
+            t.add_column(c)
+        for k, v in BUNDLED.items():
+            t.add_row(k, v, ", ".join(b + (" (default)" if b == DEFAULT_BASIS else "") for b in BASES))
+        out.print(t)
+        t = Table(title="Bundled files (tariffsim data show ID)", title_justify="left")
+        for c in ("id", "year", "basis", "units", "licence"):
+            t.add_column(c, overflow="fold")
+        for e in catalog.entries().values():
+            t.add_row(e.id, e.year, e.basis, e.units, e.licence)
+        out.print(t)
+
+
+@data_app.command("show")
+def data_show(entry: Annotated[str, typer.Argument(help="A file id from 'tariffsim data list'.")]):
+    """Show one bundled file's description, source, licence and hash."""
+    from .errors import InputError, Problem, suggest
+    with _handled():
+        from .data import catalog
+        entries = catalog.entries()
+        if entry not in entries:
+            raise InputError(Problem(None, None, f"no bundled file '{entry}'{suggest(entry, entries)}"))
+        e = entries[entry]
+        for k in ("id", "path", "description", "source", "year", "basis", "units", "licence", "sha256"):
+            out.print(f"[bold]{k}[/bold]: {getattr(e, k)}", soft_wrap=True)
+        if e.columns:
+            out.print(f"[bold]columns[/bold]: {', '.join(e.columns)}", soft_wrap=True)
+
+
+def main():
+    app()
+
+
+if __name__ == "__main__":
+    main()

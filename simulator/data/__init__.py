@@ -1,0 +1,52 @@
+"""Datasets: the bundled US-Korea baseline and users' own flows files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, Problem, suggest
+from ..flows import Flows
+from . import catalog, kor_usa, user_flows
+
+BUNDLED = {kor_usa.DATASET_ID: "US-Korea goods trade 2024 with each market's other suppliers (Census, KCS)"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    flows: Flows
+    basis: str
+    basis_label: str
+    notes: list[str] = field(default_factory=list)
+
+
+def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = None,
+                 regions: tuple[str, ...] = (), shown_as: str | None = None) -> Dataset:
+    """A bundled dataset id, or a path to a CSV/Parquet flows file (relative to ``base_dir``)."""
+    where = shown_as or "data"
+    if spec in BUNDLED:
+        basis = basis or kor_usa.DEFAULT_BASIS
+        if basis not in kor_usa.BASES:
+            raise InputError(Problem(where, "data.basis", f"unknown basis '{basis}' for {spec}"
+                                     f"{suggest(basis, kor_usa.BASES)}; choose one of {', '.join(kor_usa.BASES)}"))
+        flows, notes = kor_usa.build(basis)
+        label = kor_usa.BASES[basis].label
+        return Dataset(spec, flows, basis, label, [f"Basis '{basis}': {label}.", *notes, *kor_usa.DATA_NOTES])
+    path = Path(spec)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError(Problem(where, "data.flows", f"'{spec}' is neither a bundled dataset"
+                                 f"{suggest(spec, BUNDLED)} (available: {', '.join(BUNDLED)}) nor a .csv/.parquet file"))
+    if basis not in (None, "as-given"):
+        raise InputError(Problem(where, "data.basis", f"basis '{basis}' applies to bundled datasets only; "
+                                 "a user's flows file is used as given (omit 'basis' or write \"as-given\")"))
+    if not path.exists():
+        raise InputError(Problem(where, "data.flows", f"flows file '{spec}' not found (looked in {path.parent or '.'})"))
+    flows = user_flows.read(path, frozenset(regions), str(spec))
+    return Dataset(str(spec), flows, "as-given", f"values as given in {spec}",
+                   [f"Flows as given in {spec}; no benchmark to official totals."])
+
+
+__all__ = ["Dataset", "load_dataset", "catalog", "BUNDLED"]

@@ -1,0 +1,91 @@
+"""The core data model: base trade flows as a frozen struct of aligned numpy arrays.
+
+One element per flow (exporter -> importer, one HS code). Values are at world prices
+(customs value) in US dollars. Countries are small integer indices into ``countries``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import hs
+
+# Bit flags that say how far a flow's numbers can be trusted.
+RESIDUAL = 1 << 0            # "other goods, not itemised": a total minus the itemised lines
+SPECIFIC_OMITTED = 1 << 1    # base rate has a specific (per-unit) part with no unit value to convert it
+RATE_UNKNOWN = 1 << 2        # no base rate in the data; 0 used
+RATE_AVERAGED = 1 << 3       # base rate is a simple average of the tariff lines under the flow's code
+RATE_OTHER_YEAR = 1 << 4     # base rate is from another year than the flows
+MFN_ASSUMED = 1 << 5         # the partner's preferences are not in the data; MFN used
+TRQ_RATE = 1 << 6            # statutory rate is an out-of-quota TRQ rate; in-quota rate and fill unknown, 0 used
+
+FLAG_TEXT = {
+    RESIDUAL: "residual line ('other goods, not itemised'), no product detail",
+    SPECIFIC_OMITTED: "specific or compound duty: per-unit part omitted (no quantities to convert it to an ad valorem equivalent)",
+    RATE_UNKNOWN: "no base rate in the data; 0 used",
+    RATE_AVERAGED: "base rate is the simple average of the MFN tariff lines under the code (preferences not known)",
+    RATE_OTHER_YEAR: "base rate from a later year than the trade values (only year available)",
+    MFN_ASSUMED: "MFN rate used: the partner's preferential rates are not in the data",
+    TRQ_RATE: "line under a tariff-rate quota: statutory out-of-quota rate not applied, in-quota rate unknown, 0 used",
+}
+
+
+@dataclass(frozen=True)
+class Flows:
+    countries: tuple[str, ...]
+    importer: np.ndarray       # int32 index into countries
+    exporter: np.ndarray       # int32 index into countries
+    hs: np.ndarray             # int64 code, 0 for residual lines
+    hs_digits: np.ndarray      # int8 digit count, 0 for residual lines
+    value: np.ndarray          # float64, USD at world prices
+    base_rate: np.ndarray      # float64 ad valorem fraction
+    quantity: np.ndarray       # float64, NaN where unknown
+    flags: np.ndarray          # uint8 bit flags (see above)
+    regions: frozenset[str] = field(default_factory=frozenset)
+    description: str = ""
+
+    def __post_init__(self):
+        n = self.value.shape[0]
+        for name in ("importer", "exporter", "hs", "hs_digits", "base_rate", "quantity", "flags"):
+            arr = getattr(self, name)
+            if arr.shape != (n,):
+                raise ValueError(f"Flows.{name} has shape {arr.shape}, expected ({n},)")
+            arr.flags.writeable = False
+        self.value.flags.writeable = False
+
+    def __len__(self) -> int:
+        return self.value.shape[0]
+
+    def index(self, code: str) -> int:
+        return self.countries.index(code)
+
+    def hs_text(self, i: int) -> str:
+        if self.flags[i] & RESIDUAL:
+            return "other"
+        return hs.format_code(self.hs[i], self.hs_digits[i])
+
+    @staticmethod
+    def build(importer, exporter, hs_codes, hs_digits, value, base_rate=None, quantity=None, flags=None,
+              regions=(), description="") -> "Flows":
+        """Assemble from columns of country codes (strings) and numbers."""
+        importer = np.asarray(importer, dtype=object)
+        exporter = np.asarray(exporter, dtype=object)
+        countries = tuple(sorted(set(importer.tolist()) | set(exporter.tolist())))
+        lookup = {c: i for i, c in enumerate(countries)}
+        n = len(importer)
+        as_index = np.vectorize(lookup.__getitem__, otypes=[np.int32])
+        return Flows(
+            countries=countries,
+            importer=as_index(importer) if n else np.zeros(0, np.int32),
+            exporter=as_index(exporter) if n else np.zeros(0, np.int32),
+            hs=np.asarray(hs_codes, dtype=np.int64),
+            hs_digits=np.asarray(hs_digits, dtype=np.int8),
+            value=np.asarray(value, dtype=np.float64),
+            base_rate=np.zeros(n) if base_rate is None else np.asarray(base_rate, dtype=np.float64),
+            quantity=np.full(n, np.nan) if quantity is None else np.asarray(quantity, dtype=np.float64),
+            flags=np.zeros(n, np.uint8) if flags is None else np.asarray(flags, dtype=np.uint8),
+            regions=frozenset(regions),
+            description=description,
+        )

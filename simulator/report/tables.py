@@ -1,0 +1,38 @@
+"""The headline tables of a result, in US dollars, shared by every output format."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..results import Result
+
+TOP_CHAPTERS = 10
+
+
+def headline_countries(result: Result) -> list[str]:
+    """Countries with trade both ways in the data (their balances are meaningful)."""
+    names = sorted(set(result.balances.country))
+    return names or list(result.flows.countries)
+
+
+def bilateral(result: Result) -> pd.DataFrame:
+    keep = set(headline_countries(result))
+    p = result.pairs
+    p = p[p.exporter.isin(keep) & p.importer.isin(keep)].copy()
+    p["change"] = p.value_new - p.value_base
+    return p.reset_index(drop=True)
+
+
+def balances(result: Result) -> pd.DataFrame:
+    b = result.balances.copy()
+    b["change"] = b.balance_new - b.balance_base
+    return b
+
+
+def countries(result: Result) -> pd.DataFrame:
+    c = result.countries
+    return c[c.country.isin(headline_countries(result))].reset_index(drop=True)
+
+
+def chapters(result: Result, top: int = TOP_CHAPTERS) -> pd.DataFrame:
+    return result.chapters.head(top)

@@ -1,0 +1,74 @@
+"""Rich tables for a terminal, figures in billions of US dollars."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..results import Result
+from . import tables
+
+
+def _bn(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x / 1e9:,.2f}"
+
+
+def _pct(new: float, base: float) -> str:
+    return f"{(new / base - 1) * 100:+.1f}%" if base else ""
+
+
+def _table(title: str, columns: list[str]) -> Table:
+    t = Table(title=title, title_justify="left", title_style="bold")
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="left" if i == 0 or c in ("Chapter",) else "right")
+    return t
+
+
+def renderable(result: Result) -> Group:
+    s = result.scenario
+    head = Text.assemble((s["name"], "bold"), "\n",
+                         f"{s['file']} · dataset {s['dataset']} · basis {s['basis']} · model {s['model']}"
+                         + (f" · as of {s['as_of']}" if s["as_of"] else "") + " · US$ billion")
+    parts = [head]
+
+    t = _table("Bilateral trade", ["Exporter → importer", "Base", "Scenario", "Change", "%"])
+    for r in tables.bilateral(result).itertuples():
+        t.add_row(f"{r.exporter} → {r.importer}", _bn(r.value_base), _bn(r.value_new), _bn(r.change),
+                  _pct(r.value_new, r.value_base))
+    parts.append(t)
+
+    b = tables.balances(result)
+    if len(b):
+        t = _table("Trade balance (exports − imports)", ["Country vs partner", "Base", "Scenario", "Change"])
+        for r in b.itertuples():
+            t.add_row(f"{r.country} vs {r.partner}", _bn(r.balance_base), _bn(r.balance_new), _bn(r.change))
+        parts.append(t)
+
+    t = _table("Imports from all sources, tariff revenue and welfare",
+               ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"])
+    for r in tables.countries(result).itertuples():
+        t.add_row(r.country, _bn(r.imports_base), _bn(r.imports_new), _bn(r.tariff_revenue_base),
+                  _bn(r.tariff_revenue_new), _bn(r.consumer_surplus_change), _bn(r.producer_surplus_change),
+                  _bn(r.welfare_change))
+    parts.append(t)
+
+    t = _table(f"HS chapters that move most (top {tables.TOP_CHAPTERS})",
+               ["Flow", "Chapter", "Base", "Scenario", "Change"])
+    for r in tables.chapters(result).itertuples():
+        name = r.chapter_name if len(r.chapter_name) <= 48 else r.chapter_name[:47] + "…"
+        t.add_row(f"{r.exporter} → {r.importer}", f"{r.chapter} {name}", _bn(r.value_base), _bn(r.value_new),
+                  _bn(r.change))
+    parts.append(t)
+
+    notes = Text("Notes\n", style="bold")
+    for n in result.notes:
+        notes.append(f"• {n}\n", style="dim")
+    parts.append(notes)
+    return Group(*parts)
+
+
+def print_result(result: Result, console: Console) -> None:
+    console.print(renderable(result))

@@ -1,0 +1,126 @@
+"""A run's result: per-flow arrays with provenance, and the tables every report is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import hs
+from .data import Dataset, catalog
+from .flows import FLAG_TEXT, RESIDUAL
+from .models import Outcome
+
+CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other markets are held fixed, so a change in a "
+                "bilateral balance is mostly a reallocation of trade, not a change in the overall trade balance.")
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: dict                 # name, file, sha256, model, dataset, basis, as_of, version, ...
+    dataset: Dataset
+    t0: np.ndarray
+    t1: np.ndarray
+    outcome: Outcome
+    measures: list[dict] = field(default_factory=list)   # id, reference, flows, value_base
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def flows(self):
+        return self.dataset.flows
+
+    @property
+    def value_base(self) -> np.ndarray:
+        return self.flows.value
+
+    @property
+    def value_new(self) -> np.ndarray:
+        return self.outcome.value_new
+
+    # -- grouped sums ----------------------------------------------------------------------
+    def _by(self, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=weights, minlength=len(self.flows.countries))
+
+    @cached_property
+    def countries(self) -> pd.DataFrame:
+        f, o = self.flows, self.outcome
+        v0, v1 = self.value_base, self.value_new
+        out = pd.DataFrame({
+            "country": list(f.countries),
+            "exports_base": self._by(f.exporter, v0), "exports_new": self._by(f.exporter, v1),
+            "imports_base": self._by(f.importer, v0), "imports_new": self._by(f.importer, v1),
+            "tariff_revenue_base": self._by(f.importer, self.t0 * v0),
+            "tariff_revenue_new": self._by(f.importer, self.t1 * v1),
+            "consumer_surplus_change": self._by(f.importer, o.consumer_surplus),
+            "producer_surplus_change": self._by(f.exporter, o.producer_surplus),
+        })
+        out["welfare_change"] = (out.consumer_surplus_change + out.producer_surplus_change
+                                 + out.tariff_revenue_new - out.tariff_revenue_base)
+        return out
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        f = self.flows
+        n = len(f.countries)
+        key = f.exporter.astype(np.int64) * n + f.importer
+        uniq, inv = np.unique(key, return_inverse=True)
+        base = np.bincount(inv, weights=self.value_base)
+        new = np.bincount(inv, weights=self.value_new)
+        names = np.array(f.countries, dtype=object)
+        return pd.DataFrame({"exporter": names[uniq // n], "importer": names[uniq % n],
+                             "value_base": base, "value_new": new})
+
+    @cached_property
+    def balances(self) -> pd.DataFrame:
+        """Balances of every pair of countries with flows both ways in the data (one-way pairs
+        would show only one side of their trade, so they are left out)."""
+        p = self.pairs.set_index(["exporter", "importer"])
+        rows = []
+        for (exp, imp), r in p.iterrows():
+            if exp == imp or (imp, exp) not in p.index:
+                continue
+            back = p.loc[(imp, exp)]
+            rows.append({"country": exp, "partner": imp,
+                         "balance_base": r.value_base - back.value_base,
+                         "balance_new": r.value_new - back.value_new})
+        return pd.DataFrame(rows, columns=["country", "partner", "balance_base", "balance_new"])
+
+    @cached_property
+    def chapters(self) -> pd.DataFrame:
+        """Change in value by direction and HS chapter (0 = residual lines), largest moves first."""
+        f = self.flows
+        names = catalog.read_csv("hs-chapters").set_index("chapter").chapter_name
+        df = pd.DataFrame({"exporter": np.array(f.countries, dtype=object)[f.exporter],
+                           "importer": np.array(f.countries, dtype=object)[f.importer],
+                           "chapter": hs.chapter(f.hs, f.hs_digits),
+                           "value_base": self.value_base, "value_new": self.value_new})
+        g = df.groupby(["exporter", "importer", "chapter"], as_index=False)[["value_base", "value_new"]].sum()
+        g["change"] = g.value_new - g.value_base
+        g["chapter_name"] = [names.get(f"{c:02d}", "other goods, not itemised") if c else "other goods, not itemised"
+                             for c in g.chapter]
+        g["chapter"] = [f"{c:02d}" if c else "--" for c in g.chapter]
+        return g.reindex(g.change.abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+    @cached_property
+    def products(self) -> pd.DataFrame:
+        f = self.flows
+        names = np.array(f.countries, dtype=object)
+        codes = [("other" if fl & RESIDUAL else hs.format_code(c, d)) for c, d, fl in zip(f.hs, f.hs_digits, f.flags)]
+        return pd.DataFrame({"importer": names[f.importer], "exporter": names[f.exporter], "hs": codes,
+                             "value_base": self.value_base, "value_new": self.value_new,
+                             "rate_base": self.t0, "rate_new": self.t1,
+                             "price_change": self.outcome.price_ratio - 1.0})
+
+    def flag_notes(self, countries: set[str]) -> list[str]:
+        """How many flows between the headline countries carry each data caveat, and their value."""
+        f = self.flows
+        idx = [i for i, c in enumerate(f.countries) if c in countries]
+        among = np.isin(f.importer, idx) & np.isin(f.exporter, idx)
+        out = []
+        for bit, text in FLAG_TEXT.items():
+            hit = among & ((f.flags & bit) != 0)
+            if hit.any():
+                out.append(f"{hit.sum():,} line(s), ${self.value_base[hit].sum() / 1e9:,.2f} bn of base trade: {text}.")
+        return out
