@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .data import Dataset, load_dataset
+from .data import Dataset, lists, load_dataset
 from .models import DESCRIPTIONS, MODELS
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve
@@ -58,6 +58,11 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         "elasticities": {"import_demand": el.import_demand, "substitution": el.substitution,
                          "export_supply": None if math.isinf(el.export_supply) else el.export_supply},
     }
+    for name in sorted({p[5:] for item in (*spec.measures, *spec.exemptions) for p in item.products
+                         if p.startswith("list:")}):
+        if bad := lists.rejected(name):
+            notes.append(f"list:{name}: {len(bad)} source entr{'y' if len(bad) == 1 else 'ies'} skipped as not HS codes: "
+                         f"{', '.join(bad)}.")
     result = Result(scenario=info, dataset=data, t0=sched.t0, t1=sched.t1, outcome=outcome,
                     measures=measure_rows, notes=notes)
     balance_countries = set(result.balances.country)

@@ -85,7 +85,8 @@ class Result:
             rows.append({"country": exp, "partner": imp,
                          "balance_base": r.value_base - back.value_base,
                          "balance_new": r.value_new - back.value_new})
-        return pd.DataFrame(rows, columns=["country", "partner", "balance_base", "balance_new"])
+        return pd.DataFrame(rows, columns=["country", "partner", "balance_base", "balance_new"]).astype(
+            {"country": object, "partner": object, "balance_base": float, "balance_new": float})
 
     @cached_property
     def chapters(self) -> pd.DataFrame:

@@ -258,6 +258,8 @@ DATA_NOTES = [
     "with Korea's other main suppliers as published (top five origins; the rest as ROW). Korean rates: 2024 for the HS10 "
     "lines, 2026 (the only year published) for the HS6 products; rates of 100% or more are out-of-quota TRQ rates and are "
     "replaced by 0 and flagged, as in-quota rates and fill are not in the data.",
+    "Country totals cover only the flows in the data: the US row counts all US imports of chapters 01-97 by HS6 "
+    "(plus Korea's residual line); the Korea row counts only the itemised Korean markets and the US residual line.",
     "Not in the bundled data: a complete US -> Korea table by product, Korea's FTA rates for partners other than the US, "
     "quantities (so no ad valorem equivalents of specific duties), and 2024 values for the Korean side.",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import hs
 from . import catalog
 
 
@@ -36,11 +37,23 @@ LISTS = {
 
 
 @lru_cache(maxsize=None)
-def codes(name: str) -> tuple[str, ...]:
-    """The HS codes of a named list, as digit strings."""
+def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     pl = LISTS[name]
     if pl.column is None:
         raw = catalog.read_lines(pl.catalog_id)
     else:
         raw = catalog.read_csv(pl.catalog_id)[pl.column].tolist()
-    return tuple(dict.fromkeys(c.replace(".", "").strip() for c in raw if c.strip()))
+    cleaned = list(dict.fromkeys(hs.clean(c) for c in raw if c.strip()))
+    good = tuple(c for c in cleaned if hs.prefix_problem(c) is None)
+    bad = tuple(c for c in cleaned if hs.prefix_problem(c) is not None)
+    return good, bad
+
+
+def codes(name: str) -> tuple[str, ...]:
+    """The HS codes of a named list, as digit strings."""
+    return _split(name)[0]
+
+
+def rejected(name: str) -> tuple[str, ...]:
+    """Entries of the source list that are not HS codes (skipped, and said so in the output)."""
+    return _split(name)[1]

@@ -47,7 +47,7 @@ def renderable(result: Result) -> Group:
             t.add_row(f"{r.country} vs {r.partner}", _bn(r.balance_base), _bn(r.balance_new), _bn(r.change))
         parts.append(t)
 
-    t = _table("Imports from all sources, tariff revenue and welfare",
+    t = _table("Imports covered by the data (all sources), tariff revenue and welfare",
                ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"])
     for r in tables.countries(result).itertuples():
         t.add_row(r.country, _bn(r.imports_base), _bn(r.imports_new), _bn(r.tariff_revenue_base),

@@ -105,7 +105,7 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
     if len(b):
         out += ["### Trade balance (exports − imports)", "", _md_table(["Country vs partner", "Base", "Scenario", "Change"], [
             [f"{r.country} vs {r.partner}", bn(r.balance_base), bn(r.balance_new), bn(r.change)] for r in b.itertuples()]), ""]
-    out += ["### Imports, tariff revenue and welfare", "", _md_table(
+    out += ["### Imports covered by the data (all sources), tariff revenue and welfare", "", _md_table(
         ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"], [
             [r.country, bn(r.imports_base), bn(r.imports_new), bn(r.tariff_revenue_base), bn(r.tariff_revenue_new),
              bn(r.consumer_surplus_change), bn(r.producer_surplus_change), bn(r.welfare_change)]

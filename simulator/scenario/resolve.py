@@ -43,7 +43,7 @@ def _products(items: list[str], where: str, shown: str, problems: list) -> tuple
                 problems.append(Problem(shown, f"{where}[{j}]", f"unknown product list '{name}'"
                                         f"{suggest(name, lists.LISTS)}; available: {', '.join(sorted(lists.LISTS))}"))
                 continue
-            out.extend(hs.parse_prefix(c) for c in lists.codes(name) if hs.prefix_problem(c) is None)
+            out.extend(hs.parse_prefix(c) for c in lists.codes(name))
         else:
             out.append(hs.parse_prefix(item))
     return tuple(out)

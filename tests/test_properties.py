@@ -1,0 +1,126 @@
+"""Properties that must hold for any flows and any schedule (hypothesis)."""
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from simulator.data import Dataset
+from simulator.flows import Flows
+from simulator.models.constant import solve
+from simulator.results import Result
+from simulator.schedule import ExemptionRule, MeasureRule, Selector, compile_schedule
+
+COUNTRIES = ["AAA", "BBB", "CCC"]
+HS = [(1, 2), (201, 4), (20130, 6), (8703, 4), (870323, 6), (8703231010, 10)]
+
+
+@st.composite
+def flow_sets(draw):
+    n = draw(st.integers(1, 12))
+    rows = [(draw(st.sampled_from(COUNTRIES)), draw(st.sampled_from(COUNTRIES)), draw(st.sampled_from(HS)),
+             draw(st.floats(0.01, 1e3)), draw(st.floats(0.0, 0.5))) for _ in range(n)]
+    return Flows.build([r[0] for r in rows], [r[1] for r in rows], [r[2][0] for r in rows], [r[2][1] for r in rows],
+                       [r[3] for r in rows], [r[4] for r in rows], regions=("AAA", "BBB", "CCC"))
+
+
+def selector(draw, flows):
+    pick = lambda: draw(st.one_of(st.none(), st.sets(st.integers(0, len(flows.countries) - 1), min_size=1)))  # noqa: E731
+    imp, exp = pick(), pick()
+    prods = draw(st.lists(st.sampled_from([(0, 0), *HS]), min_size=1, max_size=3))
+    return Selector(None if imp is None else frozenset(imp), None if exp is None else frozenset(exp), tuple(prods))
+
+
+@st.composite
+def scenarios(draw):
+    flows = draw(flow_sets())
+    ms = [MeasureRule(f"m{i}", draw(st.sampled_from(["add", "set"])), draw(st.floats(0.0, 1.0)), selector(draw, flows))
+          for i in range(draw(st.integers(1, 4)))]
+    return flows, ms
+
+
+def _run(flows, measures, exemptions=(), eta=-1.3, eps=math.inf):
+    s = compile_schedule(flows, list(measures), list(exemptions))
+    o = solve(flows.value, s.t0, s.t1, eta, eps)
+    return s, o
+
+
+def _result(flows, s, o):
+    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1, outcome=o)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios())
+def test_exempting_every_measure_gives_the_baseline(case):
+    flows, ms = case
+    ex = [ExemptionRule(tuple(m.id for m in ms), Selector(None, None, ((0, 0),)))]
+    s, o = _run(flows, ms, ex)
+    assert_allclose(s.t1, flows.base_rate)
+    assert_allclose(o.value_new, flows.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_order_of_measures_does_not_matter(case, rnd):
+    flows, ms = case
+    shuffled = ms[:]
+    rnd.shuffle(shuffled)
+    assert_allclose(_run(flows, ms)[0].t1, _run(flows, shuffled)[0].t1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(flow_sets(), st.floats(-3.0, 0.0), st.one_of(st.just(math.inf), st.floats(0.1, 20.0)))
+def test_no_tariff_change_no_change(flows, eta, eps):
+    s, o = _run(flows, [MeasureRule("zero", "add", 0.0, Selector(None, None, ((0, 0),)))], eta=eta, eps=eps)
+    assert_allclose(o.value_new, flows.value)
+    assert_allclose(o.consumer_surplus, 0.0, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(flow_sets(), st.integers(0, 2), st.floats(0.001, 1.0), st.floats(-3.0, -0.01),
+       st.one_of(st.just(math.inf), st.floats(0.1, 20.0)))
+def test_raising_one_sources_tariff_never_raises_its_imports(flows, src, rate, eta, eps):
+    code = COUNTRIES[src]
+    if code not in flows.countries:
+        return
+    only = Selector(None, frozenset({flows.index(code)}), ((0, 0),))
+    s, o = _run(flows, [MeasureRule("up", "add", rate, only)], eta=eta, eps=eps)
+    hit = flows.exporter == flows.index(code)
+    assert np.all(o.quantity_ratio[hit] <= 1 + 1e-12)
+    assert np.all(o.value_new[hit] <= flows.value[hit] * (1 + 1e-12))
+    assert_allclose(o.value_new[~hit], flows.value[~hit])
+
+
+@settings(max_examples=50, deadline=None)
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_permuting_flows_changes_no_total(case, rnd):
+    flows, ms = case
+    perm = list(range(len(flows)))
+    rnd.shuffle(perm)
+    p = np.array(perm)
+    permuted = Flows.build(np.array(flows.countries, dtype=object)[flows.importer][p],
+                           np.array(flows.countries, dtype=object)[flows.exporter][p],
+                           flows.hs[p], flows.hs_digits[p], flows.value[p], flows.base_rate[p],
+                           regions=flows.regions)
+    a = _result(flows, *_run(flows, ms))
+    b = _result(permuted, *_run(permuted, ms))
+    num = ["exports_base", "exports_new", "imports_new", "tariff_revenue_new", "welfare_change"]
+    assert_allclose(a.countries[num].to_numpy(), b.countries[num].to_numpy(), rtol=1e-10, atol=1e-9)
+    assert_allclose(a.balances[["balance_base", "balance_new"]].to_numpy(),
+                    b.balances[["balance_base", "balance_new"]].to_numpy(), rtol=1e-10, atol=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(scenarios())
+def test_welfare_adds_up(case):
+    flows, ms = case
+    r = _result(flows, *_run(flows, ms, eps=2.0))
+    c = r.countries
+    assert_allclose(c.welfare_change, c.consumer_surplus_change + c.producer_surplus_change
+                    + c.tariff_revenue_new - c.tariff_revenue_base)
+    # balances are antisymmetric
+    b = r.balances.set_index(["country", "partner"])
+    for (x, y), row in b.iterrows():
+        assert_allclose(row.balance_new, -b.loc[(y, x)].balance_new)
