@@ -26,7 +26,7 @@ app.add_typer(data_app, name="data")
 
 # Piped or redirected output gets a fixed width wide enough for the tables.
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 STATE = {"debug": False}
 
 
@@ -192,6 +192,42 @@ def data_show(entry: Annotated[str, typer.Argument(help="A file id from 'tariffs
             out.print(f"[bold]{k}[/bold]: {getattr(e, k)}", soft_wrap=True)
         if e.columns:
             out.print(f"[bold]columns[/bold]: {', '.join(e.columns)}", soft_wrap=True)
+
+
+@data_app.command("coverage")
+def data_coverage(
+    dataset: Annotated[str, typer.Argument(help="A bundled dataset id or a flows file.")] = "kor-usa-2024",
+    basis: Annotated[Optional[str], typer.Option("--basis", help="census-2024 (default), kcs-2024 or itemised.")] = None,
+    region: Annotated[Optional[list[str]], typer.Option("--region", help="A region code your flows file uses (repeatable).")] = None,
+    list_caveat: Annotated[Optional[str], typer.Option("--list", help="Print every line with this caveat as CSV "
+                                                      "(residual, specific, rate-unknown, rate-averaged, rate-other-year, mfn-assumed, trq).")] = None,
+):
+    """Show what a dataset covers: itemised and residual value by direction, and the flows behind each caveat."""
+    from .errors import InputError, Problem, suggest
+    from .flows import FLAG_NAMES
+    with _handled():
+        from .data import coverage, load_dataset
+        if list_caveat is not None and list_caveat not in FLAG_NAMES:
+            raise InputError(Problem(None, "--list", f"unknown caveat '{list_caveat}'{suggest(list_caveat, FLAG_NAMES)}; "
+                                                     f"choose one of {', '.join(FLAG_NAMES)}"))
+        ds = load_dataset(dataset, basis, base_dir=Path.cwd(), regions=tuple(region or ()), shown_as=dataset)
+        if list_caveat is not None:
+            sys.stdout.write(coverage.flagged(ds, list_caveat).to_csv(index=False))
+            return
+        out.print(f"[bold]{ds.id}[/bold] · basis {ds.basis}: {ds.basis_label}", soft_wrap=True)
+        t = Table(title="Trade by direction, US$ billion", title_justify="left")
+        for c in ("Exporter", "Importer", "Lines", "Itemised", "Residual", "Total"):
+            t.add_column(c, justify="left" if c in ("Exporter", "Importer") else "right")
+        for r in coverage.directions(ds).itertuples():
+            t.add_row(r.exporter, r.importer, f"{r.lines:,}", f"{r.itemised / 1e9:,.3f}", f"{r.residual / 1e9:,.3f}",
+                      f"{r.value / 1e9:,.3f}")
+        out.print(t)
+        t = Table(title="Data caveats (a line may carry several)", title_justify="left")
+        for c in ("--list", "Caveat", "Lines", "US$ bn"):
+            t.add_column(c, justify="left" if c in ("--list", "Caveat") else "right", overflow="fold")
+        for r in coverage.caveats(ds).itertuples():
+            t.add_row(r.name, r.caveat, f"{r.lines:,}", f"{r.value / 1e9:,.2f}")
+        out.print(t)
 
 
 def main():

@@ -31,6 +31,11 @@ FLAG_TEXT = {
     TRQ_RATE: "line under a tariff-rate quota: statutory out-of-quota rate not applied, in-quota rate unknown, 0 used",
 }
 
+FLAG_NAMES = {
+    "residual": RESIDUAL, "specific": SPECIFIC_OMITTED, "rate-unknown": RATE_UNKNOWN, "rate-averaged": RATE_AVERAGED,
+    "rate-other-year": RATE_OTHER_YEAR, "mfn-assumed": MFN_ASSUMED, "trq": TRQ_RATE,
+}
+
 
 @dataclass(frozen=True)
 class Flows:

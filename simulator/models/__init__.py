@@ -21,4 +21,4 @@ class Outcome:
 from . import constant  # noqa: E402
 
 MODELS = {"constant": constant.solve}
-DESCRIPTIONS = {"constant": "constant-elasticity import demand per flow, no substitution between sources (MODEL.md 'constant')"}
+DESCRIPTIONS = {"constant": "constant-elasticity import demand per flow, no substitution between sources (docs/MODELS.md)"}

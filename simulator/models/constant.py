@@ -1,4 +1,4 @@
-"""Constant-elasticity import demand, no substitution between sources (MODEL.md, ``constant``).
+"""Constant-elasticity import demand, no substitution between sources (docs/MODELS.md, ``constant``).
 
     m1 / m0 = (rp * rT) ** eta,   rT = (1 + t1) / (1 + t0)
     price takers (eps = inf):  rp = 1

@@ -33,7 +33,7 @@ class DataSection(Strict):
 
 
 class ModelSection(Strict):
-    name: Literal["constant"] = Field("constant", description="The economic model (see MODEL.md).")
+    name: Literal["constant"] = Field("constant", description="The economic model (see docs/MODELS.md).")
 
 
 class Elasticities(Strict):
