@@ -12,7 +12,7 @@ from . import __version__
 from .data import Dataset, lists, load_dataset
 from .models import DESCRIPTIONS, MODELS
 from .results import CLOSURE_NOTE, Result
-from .scenario import ScenarioFile, load_scenario, resolve
+from .scenario import ScenarioFile, load_scenario, resolve  # noqa: F401 (re-exported)
 from .schedule import compile_schedule
 
 

@@ -9,6 +9,16 @@ from ..results import Result
 TOP_CHAPTERS = 10
 
 
+def money_unit(result: Result) -> tuple[float, str]:
+    """Divisor and label that keep the headline figures readable (billions for national data,
+    plain units for a textbook example)."""
+    top = float(abs(result.value_base).max()) if len(result.flows) else 0.0
+    for div, label in ((1e9, "US$ billion"), (1e6, "US$ million"), (1e3, "US$ thousand")):
+        if top >= div:
+            return div, label
+    return 1.0, "US$"
+
+
 def headline_countries(result: Result) -> list[str]:
     """Countries with trade both ways in the data (their balances are meaningful)."""
     names = sorted(set(result.balances.country))

@@ -12,8 +12,11 @@ from ..results import Result
 from . import tables
 
 
+UNIT = {"div": 1e9}
+
+
 def _bn(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x / 1e9:,.2f}"
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x / UNIT['div']:,.2f}"
 
 
 def _pct(new: float, base: float) -> str:
@@ -29,9 +32,10 @@ def _table(title: str, columns: list[str]) -> Table:
 
 def renderable(result: Result) -> Group:
     s = result.scenario
+    UNIT["div"], label = tables.money_unit(result)
     head = Text.assemble((s["name"], "bold"), "\n",
                          f"{s['file']} · dataset {s['dataset']} · basis {s['basis']} · model {s['model']}"
-                         + (f" · as of {s['as_of']}" if s["as_of"] else "") + " · US$ billion")
+                         + (f" · as of {s['as_of']}" if s["as_of"] else "") + f" · {label}")
     parts = [head]
 
     t = _table("Bilateral trade", ["Exporter → importer", "Base", "Scenario", "Change", "%"])

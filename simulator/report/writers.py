@@ -93,11 +93,12 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def to_markdown(result: Result, detail: str | None = None) -> str:
-    bn = lambda x: f"{x / 1e9:,.2f}"  # noqa: E731
+    div, label = tables.money_unit(result)
+    bn = lambda x: f"{x / div:,.2f}"  # noqa: E731
     s = result.scenario
     out = [f"## {s['name']}", "",
            f"`{s['file']}` · dataset `{s['dataset']}` · basis `{s['basis']}` · model `{s['model']}`"
-           + (f" · as of {s['as_of']}" if s["as_of"] else "") + " · US$ billion", ""]
+           + (f" · as of {s['as_of']}" if s["as_of"] else "") + f" · {label}", ""]
     out += ["### Bilateral trade", "", _md_table(["Exporter → importer", "Base", "Scenario", "Change"], [
         [f"{r.exporter} → {r.importer}", bn(r.value_base), bn(r.value_new), bn(r.change)]
         for r in tables.bilateral(result).itertuples()]), ""]

@@ -1,0 +1,35 @@
+"""The README's commands and examples are the ones that work."""
+
+import json
+import re
+
+from typer.testing import CliRunner
+
+from simulator.cli import app
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
+
+
+def test_ci_runs_the_readme_test_command(root):
+    readme = (root / "README.md").read_text()
+    commands = [b.strip() for b in _blocks(readme, "sh")]
+    assert len(commands) >= 2
+    install_and_run, install_and_test = commands[0], commands[1]
+    assert "tariffsim run scenarios/exemption.toml" in install_and_run
+    assert install_and_test in (root / ".ci" / "run").read_text()
+
+
+def test_readme_own_data_example_runs(root, tmp_path):
+    readme = (root / "README.md").read_text()
+    flows = next(b for b in _blocks(readme, "text") if b.startswith("importer,exporter"))
+    scenario = next(b for b in _blocks(readme, "toml") if "flows.csv" in b)
+    (tmp_path / "flows.csv").write_text(flows)
+    (tmp_path / "s.toml").write_text(scenario)
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "s.toml"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    pairs = {(p["exporter"], p["importer"]): p for p in json.loads(res.stdout)["pairs"]}
+    # RW -> HOME: t 0.10 -> 0.30 with eta = -1: 50 * (1.30 / 1.10) ** -1
+    assert abs(pairs[("RW", "HOME")]["value_new"] - 50 * 1.10 / 1.30) < 1e-9
+    assert pairs[("HOME", "HOME")]["value_new"] == 100
