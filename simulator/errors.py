@@ -30,11 +30,33 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: a swap of two neighbours ('KRO' for 'KOR') counts once."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'X'?)' for the nearest valid name, or ''."""
     choices = list(choices)
+    if not choices:
+        return ""
+    if len(word) <= 5:  # codes: count typos, since similarity ratios mislead on three letters
+        scored = sorted(choices, key=lambda c: (_edit_distance(word.upper(), c.upper()), c))
+        best = scored[0]
+        if _edit_distance(word.upper(), best.upper()) <= max(1, len(word) // 3):
+            return f" (did you mean '{best}'?)"
+        starts = [c for c in choices if len(c) >= 3 and word.upper().startswith(c.upper())]  # 'KOREA' -> 'KOR'
+        return f" (did you mean '{starts[0]}'?)" if starts else ""
     best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if not best:
-        best = difflib.get_close_matches(word.upper(), [c.upper() for c in choices], n=1, cutoff=0.6)
-        best = [c for c in choices if best and c.upper() == best[0]][:1]
     return f" (did you mean '{best[0]}'?)" if best else ""

@@ -7,6 +7,8 @@ Countries are ISO3 codes or regions the scenario declares; ``hs`` is 2-10 digits
 
 from __future__ import annotations
 
+import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,28 +29,60 @@ def read(path: Path, regions: frozenset[str], shown_as: str) -> Flows:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             df = pd.read_parquet(path)
-            df = df.astype({c: str for c in ("importer", "exporter", "hs", "unit") if c in df.columns})
+            # Parquet nulls become empty text, as an empty CSV cell does.
+            df = df.astype(object).where(df.notna(), "").astype(str)
+            labels = [f"record {i + 1}" for i in range(len(df))]
         else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            _check_field_counts(path, shown_as)
+            # index_col=False: a trailing comma on every row must not shift the columns;
+            # blank lines are kept while reading so that row numbers are file line numbers.
+            with warnings.catch_warnings():  # over-long rows were checked above: only empty trailing fields remain
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                                 index_col=False, skip_blank_lines=False)
+            labels = [f"row {i + 2}" for i in range(len(df))]
+            blank = (df.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy() if len(df) else np.zeros(0, bool)
+            df = df[~blank].reset_index(drop=True)
+            labels = [lab for lab, b in zip(labels, blank) if not b]
+    except InputError:
+        raise
     except ImportError:
         raise InputError(Problem(shown_as, None, "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'"))
     except Exception as exc:  # pandas raises many types for broken files
         raise InputError(Problem(shown_as, None, f"cannot read the file: {exc}".splitlines()[0]))
-    return validate(df, regions, shown_as)
+    return validate(df, regions, shown_as, labels)
 
 
-def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, required: bool) -> np.ndarray:
+def _check_field_counts(path: Path, shown_as: str) -> None:
+    """A row with more non-empty fields than the header would lose data when read: refuse it."""
+    problems = []
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        width = len([h for h in header if h.strip()]) or len(header)
+        for line, row in enumerate(reader, start=2):
+            if len(row) > width and any(f.strip() for f in row[width:]):
+                problems.append(Problem(shown_as, f"row {line}", f"{len(row)} fields but the header has {width} "
+                                        "(an unquoted comma in a value?)"))
+                if len(problems) >= MAX_ROW_PROBLEMS:
+                    break
+    if problems:
+        raise InputError(problems)
+
+
+def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, required: bool, labels: list[str]) -> np.ndarray:
     raw = df[column].astype(str).str.strip()
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     blank = raw.isin(["", "nan", "None", "NaN"]).to_numpy() & ~required
     for i in np.flatnonzero(~np.isfinite(values) & ~blank):
-        problems.append(Problem(shown_as, f"row {i + 2}", f"column '{column}': '{raw.iloc[i]}' is not a finite number"))
+        problems.append(Problem(shown_as, labels[i], f"column '{column}': '{raw.iloc[i]}' is not a finite number"))
     for i in np.flatnonzero(values < 0):
-        problems.append(Problem(shown_as, f"row {i + 2}", f"column '{column}': {raw.iloc[i]} is negative"))
+        problems.append(Problem(shown_as, labels[i], f"column '{column}': {raw.iloc[i]} is negative"))
     return values
 
 
-def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str) -> Flows:
+def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str] | None = None) -> Flows:
+    labels = labels or [f"row {i + 2}" for i in range(len(df))]
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
@@ -64,19 +98,19 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str) -> Flows:
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes
         for i in np.flatnonzero(~codes.map(lambda c: c in regions or countries.is_iso3(c)).to_numpy()):
-            problems.append(Problem(shown_as, f"row {i + 2}",
+            problems.append(Problem(shown_as, labels[i],
                                     f"column '{col}': '{codes.iloc[i]}' is neither an ISO3 country code nor a declared region "
                                     f"(declare regions in the scenario: [data] regions = [\"{codes.iloc[i]}\"])"))
     codes = df["hs"].astype(str).map(hs.clean)
     for i in np.flatnonzero(codes.map(lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy()):
-        problems.append(Problem(shown_as, f"row {i + 2}", f"column 'hs': {hs.prefix_problem(codes.iloc[i]) or 'a code is needed'}"))
+        problems.append(Problem(shown_as, labels[i], f"column 'hs': {hs.prefix_problem(codes.iloc[i]) or 'a code is needed'}"))
 
-    value = _numbers(df, "value", problems, shown_as, required=True)
-    quantity = _numbers(df, "quantity", problems, shown_as, required=False) if "quantity" in df else None
-    base_rate = _numbers(df, "base_rate", problems, shown_as, required=False) if "base_rate" in df else None
+    value = _numbers(df, "value", problems, shown_as, True, labels)
+    quantity = _numbers(df, "quantity", problems, shown_as, False, labels) if "quantity" in df else None
+    base_rate = _numbers(df, "base_rate", problems, shown_as, False, labels) if "base_rate" in df else None
     if base_rate is not None:
         for i in np.flatnonzero(base_rate > 5):
-            problems.append(Problem(shown_as, f"row {i + 2}", f"column 'base_rate': {base_rate[i]} is above 500%; "
+            problems.append(Problem(shown_as, labels[i], f"column 'base_rate': {base_rate[i]} is above 500%; "
                                                               "rates are fractions (write 25% as 0.25)"))
         base_rate = np.nan_to_num(base_rate, nan=0.0)
 

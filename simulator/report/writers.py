@@ -136,8 +136,14 @@ def render(result: Result, fmt: str, detail: str | None = None) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write next to the target and rename, so a failure never leaves a partial file."""
+    from ..errors import InputError, Problem
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    if not path.parent.is_dir():
+        raise InputError(Problem(str(path), None, f"cannot write: directory '{path.parent}' does not exist"))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(Problem(str(path), None, f"cannot write: {exc.strerror}"))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

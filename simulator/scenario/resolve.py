@@ -26,7 +26,7 @@ def _countries(codes: list[str], flows: Flows, where: str, shown: str, problems:
             continue
         valid = sorted(known) + ["*"]
         if country_codes.is_iso3(code):
-            msg = (f"'{code}' ({country_codes.name(code)}) has no flows in this dataset{suggest(code, valid)}; "
+            msg = (f"'{code}' ({country_codes.name(code)}) has no flows in this dataset; "
                    f"its countries and regions are: {', '.join(sorted(known))}")
         else:
             msg = f"unknown country or region '{code}'{suggest(code, valid)}; use an ISO3 code, a region of the dataset, or \"*\""
