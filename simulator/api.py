@@ -1,70 +1,184 @@
-"""The small public API: load a scenario and its data, run it, get a Result."""
+"""The small public API: load a scenario and its data, run it, explain a flow, walk a time path."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, hs
 from .data import Dataset, lists, load_dataset
+from .equilibrium import solve as solve_instruments
+from .errors import InputError, Problem
+from .flows import Flows
 from .models import DESCRIPTIONS, MODELS
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve  # noqa: F401 (re-exported)
-from .schedule import compile_schedule
+from .schedule import Plan, Schedule, compile_schedule
 
 
 def dataset_for(sf: ScenarioFile) -> Dataset:
     d = sf.spec.data
-    return load_dataset(d.flows, d.basis, base_dir=sf.path.parent, regions=tuple(d.regions), shown_as=sf.shown_as)
+    return load_dataset(d.flows, d.basis, base_dir=sf.data_dir or sf.path.parent, regions=tuple(d.regions),
+                        shown_as=sf.shown_as)
+
+
+def _as_file(scenario) -> ScenarioFile:
+    return scenario if isinstance(scenario, ScenarioFile) else load_scenario(scenario)
+
+
+def _model(sf: ScenarioFile, flows: Flows):
+    el = sf.spec.elasticities
+    eta = np.full(len(flows), el.import_demand)
+    eps = np.full(len(flows), el.export_supply)
+    solve = MODELS[sf.spec.model.name]
+    return lambda tau0, tau1: solve(flows.value, tau0, tau1, eta, eps)
+
+
+def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
+    """Instruments whose selection matches no flow of the dataset (whatever the date)."""
+    out = []
+    for section, rules in (("measures", plan.measures), ("exemptions", plan.exemptions), ("preferences", plan.preferences),
+                           ("quotas", plan.quotas), ("commitments", plan.commitments)):
+        for i, rule in enumerate(rules):
+            if not rule.where.mask(flows).any():
+                name = getattr(rule, "id", None)
+                out.append(f"{sf.origin(section, i)}: {section}[{i}]{f' ({name!r})' if name else ''} matches no flow in the data")
+    return out
 
 
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         dataset: Dataset | None = None) -> tuple[Result, list[str]]:
     """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow)."""
-    sf = scenario if isinstance(scenario, ScenarioFile) else load_scenario(scenario)
+    sf = _as_file(scenario)
     spec = sf.spec
     data = dataset or dataset_for(sf)
     flows = data.flows
-    measures, exemptions = resolve(sf, flows)
+    plan = resolve(sf, flows)
     when = as_of or spec.as_of
-    sched = compile_schedule(flows, measures, exemptions, when)
+    sched = compile_schedule(flows, plan, when)
+    warnings = rule_warnings(sf, plan, flows)
+    for mid, missing in sched.unpriced_specific.items():
+        if missing:
+            warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
+                            "no ad valorem equivalent, not applied to them")
+    sol = solve_instruments(flows, sched, _model(sf, flows), sf.shown_as)
 
-    warnings = []
-    for i, m in enumerate(measures):
-        if sched.in_force[m.id] and not sched.coverage[m.id].any():
-            warnings.append(f"{sf.shown_as}: measures[{i}] ('{m.id}') matches no flow in {data.id}")
-
+    measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
+                     "flows": int((sched.coverage[m.id] > 0).sum()),
+                     "value_base": float((flows.value * sched.coverage[m.id]).sum())}
+                    for m in plan.measures]
     el = spec.elasticities
-    n = len(flows)
-    outcome = MODELS[spec.model.name](flows.value, sched.t0, sched.t1,
-                                      np.full(n, el.import_demand), np.full(n, el.export_supply))
-    measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": s.reference, "in_force": sched.in_force[m.id],
-                     "flows": int(sched.coverage[m.id].sum()),
-                     "value_base": float(flows.value[sched.coverage[m.id]].sum())}
-                    for m, s in zip(measures, spec.measures)]
     supply = "price takers (infinite export supply)" if math.isinf(el.export_supply) else f"export supply {el.export_supply:g}"
     notes = [
         f"Model '{spec.model.name}': {DESCRIPTIONS[spec.model.name]}; import demand elasticity {el.import_demand:g}, {supply}.",
         CLOSURE_NOTE,
         *data.notes,
     ]
+    if len(sf.chain) > 1:
+        notes.append("Scenario built from " + " <- ".join(f"{name} (sha256 {sha[:12]})" for name, sha in sf.chain) + ".")
+    for name in sorted({p[5:] for item in (*spec.measures, *spec.exemptions, *spec.preferences, *spec.quotas, *spec.commitments)
+                        for p in (getattr(item, "products", None) or []) + list(getattr(item, "exclude", []) or [])
+                        if p.startswith("list:")}):
+        if bad := lists.rejected(name):
+            notes.append(f"list:{name}: {len(bad)} source entr{'y' if len(bad) == 1 else 'ies'} skipped as not HS codes: "
+                         f"{', '.join(bad)}.")
     info = {
         "name": spec.name, "file": sf.path.name, "sha256": sf.sha256, "model": spec.model.name,
         "dataset": data.id, "basis": data.basis, "basis_label": data.basis_label,
         "as_of": when.isoformat() if when else None, "tariffsim_version": __version__,
+        "extends": [name for name, _ in sf.chain[1:]],
         "elasticities": {"import_demand": el.import_demand, "substitution": el.substitution,
                          "export_supply": None if math.isinf(el.export_supply) else el.export_supply},
     }
-    for name in sorted({p[5:] for item in (*spec.measures, *spec.exemptions) for p in item.products
-                         if p.startswith("list:")}):
-        if bad := lists.rejected(name):
-            notes.append(f"list:{name}: {len(bad)} source entr{'y' if len(bad) == 1 else 'ies'} skipped as not HS codes: "
-                         f"{', '.join(bad)}.")
-    result = Result(scenario=info, dataset=data, t0=sched.t0, t1=sched.t1, outcome=outcome,
-                    measures=measure_rows, notes=notes)
-    balance_countries = set(result.balances.country)
-    result.notes.extend(result.flag_notes(balance_countries))
+    result = Result(scenario=info, dataset=data, t0=sol.tau0, t1=sol.tariff1, outcome=sol.outcome,
+                    measures=measure_rows, notes=notes, wedge1=sol.tau1, rent_importer=sol.rent_importer,
+                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
+    result.notes.extend(result.flag_notes(set(result.balances.country)))
     return result, warnings
+
+
+# -- explain ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Explanation:
+    scenario: str
+    as_of: dt.date | None
+    flows: list[dict]          # importer, exporter, hs, value, rate_base, rate_static, steps [(label, rate, detail)]
+    total_matched: int
+
+
+def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.date | None = None,
+            limit: int = 20) -> Explanation:
+    """Every instrument that touched the flows of one importer, exporter and HS prefix, in order."""
+    sf = _as_file(scenario)
+    data = dataset_for(sf)
+    flows = data.flows
+    problems = []
+    for flag, code in (("--importer", importer), ("--exporter", exporter)):
+        if code not in flows.countries:
+            from .errors import suggest
+            problems.append(Problem(None, flag, f"'{code}' is not a country of {data.id}{suggest(code, flows.countries)}"))
+    if hs_prefix != "*" and (msg := hs.prefix_problem(hs_prefix)):
+        problems.append(Problem(None, "--hs", msg))
+    if problems:
+        raise InputError(problems)
+    sel = hs.PrefixSet([hs.parse_prefix(hs_prefix)]).matches(flows.hs, flows.hs_digits)
+    mask = sel & (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
+    if not mask.any():
+        raise InputError(Problem(None, "--hs", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}"))
+    order = np.flatnonzero(mask)[np.argsort(-flows.value[mask], kind="stable")]
+    pick = np.zeros(len(flows), bool)
+    pick[order[:limit]] = True
+    sub = flows.subset(pick)
+    plan = resolve(sf, flows)
+    when = as_of or sf.spec.as_of
+    sched: Schedule = compile_schedule(sub, plan, when, trace=True)
+    out = []
+    for k in range(len(sub)):
+        steps = []
+        for st in sched.steps:
+            if st.touched[k]:
+                steps.append({"step": st.label, "rate": None if np.isnan(st.rate[k]) else float(st.rate[k]),
+                              "detail": st.detail[k]})
+        out.append({"importer": importer, "exporter": exporter, "hs": sub.hs_text(k), "value": float(sub.value[k]),
+                    "rate_base": float(sched.t0[k]), "rate_scenario": float(sched.t1_static[k]),
+                    "wedge_ntm": float(sched.ntm1[k]), "steps": steps})
+    return Explanation(sf.spec.name, when, out, int(mask.sum()))
+
+
+# -- time path -------------------------------------------------------------------------------------
+
+def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
+    if step not in ("monthly", "quarterly", "yearly", "daily", "weekly"):
+        raise InputError(Problem(None, "--path", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
+    if end < start:
+        raise InputError(Problem(None, "--path", f"the end {end} is before the start {start}"))
+    out, d = [], start
+    months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(step)
+    while d <= end:
+        out.append(d)
+        if months:
+            m = d.month - 1 + months
+            d = d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1) if d.day == 1 else \
+                dt.date(d.year + m // 12, m % 12 + 1, min(d.day, 28))
+        else:
+            d = d + dt.timedelta(days=7 if step == "weekly" else 1)
+        if len(out) > 5000:
+            raise InputError(Problem(None, "--path", "more than 5,000 dates; choose a longer step"))
+    return out
+
+
+def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], list[str]]:
+    """The scenario evaluated on each date (the data is read once)."""
+    sf = _as_file(scenario)
+    data = dataset_for(sf)
+    results, warnings = [], []
+    for d in when:
+        r, w = run(sf, as_of=d, dataset=data)
+        results.append((d, r))
+        warnings = warnings or w
+    return results, warnings

@@ -45,15 +45,17 @@ class Flows:
     hs: np.ndarray             # int64 code, 0 for residual lines
     hs_digits: np.ndarray      # int8 digit count, 0 for residual lines
     value: np.ndarray          # float64, USD at world prices
-    base_rate: np.ndarray      # float64 ad valorem fraction
+    base_rate: np.ndarray      # float64 ad valorem fraction applied in the base year (preferences used)
+    mfn_rate: np.ndarray       # float64 the line's MFN (general) rate; equals base_rate where no preference is known
     quantity: np.ndarray       # float64, NaN where unknown
     flags: np.ndarray          # uint8 bit flags (see above)
     regions: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
+    unit: tuple[str, ...] | None = None   # unit of each flow's quantity, where the data gives one
 
     def __post_init__(self):
         n = self.value.shape[0]
-        for name in ("importer", "exporter", "hs", "hs_digits", "base_rate", "quantity", "flags"):
+        for name in ("importer", "exporter", "hs", "hs_digits", "base_rate", "mfn_rate", "quantity", "flags"):
             arr = getattr(self, name)
             if arr.shape != (n,):
                 raise ValueError(f"Flows.{name} has shape {arr.shape}, expected ({n},)")
@@ -62,6 +64,14 @@ class Flows:
 
     def __len__(self) -> int:
         return self.value.shape[0]
+
+    def subset(self, mask: np.ndarray) -> "Flows":
+        """The flows where ``mask`` is true, with the same country table."""
+        pick = lambda a: a[mask].copy()  # noqa: E731
+        return Flows(self.countries, pick(self.importer), pick(self.exporter), pick(self.hs), pick(self.hs_digits),
+                     pick(self.value), pick(self.base_rate), pick(self.mfn_rate), pick(self.quantity), pick(self.flags),
+                     self.regions, self.description,
+                     None if self.unit is None else tuple(np.array(self.unit, dtype=object)[mask].tolist()))
 
     def index(self, code: str) -> int:
         return self.countries.index(code)
@@ -73,7 +83,7 @@ class Flows:
 
     @staticmethod
     def build(importer, exporter, hs_codes, hs_digits, value, base_rate=None, quantity=None, flags=None,
-              regions=(), description="") -> "Flows":
+              regions=(), description="", mfn_rate=None, unit=None) -> "Flows":
         """Assemble from columns of country codes (strings) and numbers."""
         importer = np.asarray(importer, dtype=object)
         exporter = np.asarray(exporter, dtype=object)
@@ -81,6 +91,7 @@ class Flows:
         lookup = {c: i for i, c in enumerate(countries)}
         n = len(importer)
         as_index = np.vectorize(lookup.__getitem__, otypes=[np.int32])
+        base = np.zeros(n) if base_rate is None else np.asarray(base_rate, dtype=np.float64)
         return Flows(
             countries=countries,
             importer=as_index(importer) if n else np.zeros(0, np.int32),
@@ -88,9 +99,11 @@ class Flows:
             hs=np.asarray(hs_codes, dtype=np.int64),
             hs_digits=np.asarray(hs_digits, dtype=np.int8),
             value=np.asarray(value, dtype=np.float64),
-            base_rate=np.zeros(n) if base_rate is None else np.asarray(base_rate, dtype=np.float64),
+            base_rate=base,
+            mfn_rate=base.copy() if mfn_rate is None else np.asarray(mfn_rate, dtype=np.float64),
             quantity=np.full(n, np.nan) if quantity is None else np.asarray(quantity, dtype=np.float64),
             flags=np.zeros(n, np.uint8) if flags is None else np.asarray(flags, dtype=np.uint8),
             regions=frozenset(regions),
             description=description,
+            unit=None if unit is None else tuple(str(u) for u in unit),
         )

@@ -21,11 +21,19 @@ CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other mark
 class Result:
     scenario: dict                 # name, file, sha256, model, dataset, basis, as_of, version, ...
     dataset: Dataset
-    t0: np.ndarray
-    t1: np.ndarray
+    t0: np.ndarray                 # tariff before the scenario
+    t1: np.ndarray                 # duty collected after, per unit of new value
     outcome: Outcome
     measures: list[dict] = field(default_factory=list)   # id, reference, flows, value_base
     notes: list[str] = field(default_factory=list)
+    wedge1: np.ndarray | None = None           # landed-price wedge after (tariffs, ntm, quotas, commitments)
+    rent_importer: np.ndarray | None = None    # quota rents (US dollars per flow) held in the importing country
+    rent_exporter: np.ndarray | None = None    # quota rents held by the exporter
+    commitment_cost: np.ndarray | None = None  # implicit subsidy of purchase commitments, borne by the importer
+    instruments: list[dict] = field(default_factory=list)
+
+    def _or_zero(self, a):
+        return np.zeros(len(self.flows)) if a is None else a
 
     @property
     def flows(self):
@@ -56,8 +64,12 @@ class Result:
             "consumer_surplus_change": self._by(f.importer, o.consumer_surplus),
             "producer_surplus_change": self._by(f.exporter, o.producer_surplus),
         })
+        out["quota_rent_new"] = (self._by(f.importer, self._or_zero(self.rent_importer))
+                                 + self._by(f.exporter, self._or_zero(self.rent_exporter)))
+        out["commitment_cost"] = self._by(f.importer, self._or_zero(self.commitment_cost))
         out["welfare_change"] = (out.consumer_surplus_change + out.producer_surplus_change
-                                 + out.tariff_revenue_new - out.tariff_revenue_base)
+                                 + out.tariff_revenue_new - out.tariff_revenue_base
+                                 + out.quota_rent_new - out.commitment_cost)
         return out
 
     @cached_property
@@ -112,7 +124,8 @@ class Result:
         return pd.DataFrame({"importer": names[f.importer], "exporter": names[f.exporter], "hs": codes,
                              "value_base": self.value_base, "value_new": self.value_new,
                              "rate_base": self.t0, "rate_new": self.t1,
-                             "price_change": self.outcome.price_ratio - 1.0})
+                             "price_change": self.outcome.price_ratio - 1.0,
+                             "wedge_new": self.t1 if self.wedge1 is None else self.wedge1})
 
     def flag_notes(self, countries: set[str]) -> list[str]:
         """How many flows between the headline countries carry each data caveat, and their value."""

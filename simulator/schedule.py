@@ -1,21 +1,31 @@
-"""From measures and exemptions to the applied rate of every flow: t0 before, t1 after.
+"""From instruments to the rates of every flow, before (t0) and after (t1) a scenario.
 
 Rules arrive resolved (country indices, HS prefixes) from ``scenario.resolve``; this module
-only does arrays. Stacking, order-independent by construction:
-``set`` measures replace the base rate (the highest wins where several cover a flow), then
-every ``add`` measure is added on top. An exemption removes the measures it names from the
-flows it covers.
+only does arrays. The steps, each independent of the order of instruments in the file:
+
+1. Base: the data's base rate; where a preference is declared, ``u * t_pref + (1 - u) * t_mfn``
+   (the lowest where several cover a flow). This is ``t0``, the rate before the scenario.
+2. Coverage of each measure: its selection times its ``share``, less exemptions (by share),
+   less the share where a measure that ``excludes`` it applies; dates decide what is in force.
+3. Base changes, in this order: ``set`` (the highest), ``cut``, ``swiss``, ``cap``.
+4. Add-ons on top: ``add``, ``floor`` (``max(0, floor - base)`` against the base of step 3),
+   ``specific`` (ad valorem equivalent at the base unit value); within a ``max_group`` only the
+   highest contribution counts. ``ntm`` adds a price wedge that collects no revenue.
+5. Quotas and purchase commitments are left to ``equilibrium``: their rates depend on demand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import hs
 from .flows import Flows
+
+BASE_CHANGE_ORDER = ("set", "cut", "swiss", "cap")
+ADD_ONS = ("add", "floor", "specific")
 
 
 @dataclass(frozen=True)
@@ -24,10 +34,13 @@ class Selector:
 
     importers: frozenset[int] | None
     exporters: frozenset[int] | None
-    products: tuple[tuple[int, int], ...]   # HS prefixes as (code, digits); (0, 0) is "*"
+    products: tuple[tuple[int, int], ...]            # HS prefixes as (code, digits); (0, 0) is "*"
+    exclude: tuple[tuple[int, int], ...] = ()
 
     def mask(self, flows: Flows) -> np.ndarray:
         m = hs.PrefixSet(list(self.products)).matches(flows.hs, flows.hs_digits)
+        if self.exclude:
+            m &= ~hs.PrefixSet(list(self.exclude)).matches(flows.hs, flows.hs_digits)
         if self.importers is not None:
             m &= np.isin(flows.importer, list(self.importers))
         if self.exporters is not None:
@@ -36,11 +49,7 @@ class Selector:
 
 
 @dataclass(frozen=True)
-class MeasureRule:
-    id: str
-    kind: str             # "add" | "set"
-    rate: float
-    where: Selector
+class Dates:
     effective: dt.date | None = None
     expires: dt.date | None = None
 
@@ -51,38 +60,272 @@ class MeasureRule:
 
 
 @dataclass(frozen=True)
-class ExemptionRule:
-    measure_ids: tuple[str, ...]
+class MeasureRule:
+    id: str
+    kind: str                       # add | set | cap | cut | swiss | floor | specific | ntm
+    rate: float | None
     where: Selector
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    share: float = 1.0
+    coefficient: float | None = None
+    duty: float | None = None
+    unit: str | None = None
+    excludes: tuple[str, ...] = ()
+    max_group: str | None = None
+    reference: str = ""
+    mirror_of: str | None = None
+
+    def in_force(self, as_of):
+        return Dates(self.effective, self.expires).in_force(as_of)
 
 
 @dataclass(frozen=True)
+class ExemptionRule:
+    measure_ids: tuple[str, ...]    # ("*",) lifts every measure
+    where: Selector
+    share: float = 1.0
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    id: str | None = None
+
+    def in_force(self, as_of):
+        return Dates(self.effective, self.expires).in_force(as_of)
+
+
+@dataclass(frozen=True)
+class PreferenceRule:
+    id: str
+    where: Selector
+    rate: float | None              # None: the data's base rate of each line
+    utilisation: float = 1.0
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    agreement: str = ""
+
+    def in_force(self, as_of):
+        return Dates(self.effective, self.expires).in_force(as_of)
+
+
+@dataclass(frozen=True)
+class QuotaRule:
+    id: str
+    kind: str                       # trq | quota | export-restraint
+    where: Selector
+    limit_value: float | None
+    limit_quantity: float | None
+    rent: str                       # importer | exporter | government
+    in_rate: float | None = None
+    out_rate: float | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    reference: str = ""
+
+    def in_force(self, as_of):
+        return Dates(self.effective, self.expires).in_force(as_of)
+
+
+@dataclass(frozen=True)
+class CommitmentRule:
+    id: str
+    where: Selector
+    target: float
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    reference: str = ""
+
+    def in_force(self, as_of):
+        return Dates(self.effective, self.expires).in_force(as_of)
+
+
+@dataclass(frozen=True)
+class Plan:
+    measures: tuple[MeasureRule, ...] = ()
+    exemptions: tuple[ExemptionRule, ...] = ()
+    preferences: tuple[PreferenceRule, ...] = ()
+    quotas: tuple[QuotaRule, ...] = ()
+    commitments: tuple[CommitmentRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of an explanation: what a rule did to the rate of the traced flows."""
+
+    label: str
+    rate: np.ndarray                 # the tariff after this step
+    touched: np.ndarray              # bool: did the rule touch each flow
+    detail: list[str]                # per flow, words ("" where untouched)
+
+
+@dataclass
 class Schedule:
-    t0: np.ndarray
-    t1: np.ndarray
-    coverage: dict[str, np.ndarray]      # measure id -> mask of flows it applies to (after exemptions, dates)
+    t0: np.ndarray                   # rate before the scenario (after preferences)
+    base1: np.ndarray                # base after set/cut/swiss/cap
+    addon: np.ndarray                # add-on tariffs (add, floor), per unit of value
+    specific_ave0: np.ndarray        # specific duties' ad valorem equivalent at base prices (re-priced with 1/rp)
+    ntm1: np.ndarray                 # non-tariff wedge (no revenue)
+    coverage: dict[str, np.ndarray]  # measure id -> share of each flow it applies to
     in_force: dict[str, bool]
+    quotas: list[tuple[QuotaRule, np.ndarray]] = field(default_factory=list)
+    commitments: list[tuple[CommitmentRule, np.ndarray]] = field(default_factory=list)
+    unpriced_specific: dict[str, int] = field(default_factory=dict)   # id -> covered flows with no quantity
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def t1_static(self) -> np.ndarray:
+        """The scenario rate before quotas, commitments and re-pricing of specific duties."""
+        return self.base1 + self.addon + self.specific_ave0
 
 
-def compile_schedule(flows: Flows, measures: list[MeasureRule], exemptions: list[ExemptionRule],
-                     as_of: dt.date | None = None) -> Schedule:
-    coverage = {m.id: m.where.mask(flows) for m in measures}
-    for ex in exemptions:
-        lifted = ex.where.mask(flows)
-        for mid in ex.measure_ids:
-            coverage[mid] &= ~lifted
-    in_force = {m.id: m.in_force(as_of) for m in measures}
-    for m in measures:
-        if not in_force[m.id]:
-            coverage[m.id] = np.zeros(len(flows), dtype=bool)
+def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndarray:
+    base = flows.base_rate.astype(np.float64).copy()
+    best = np.full(len(flows), np.inf)
+    for p in plan.preferences:
+        if not p.in_force(as_of):
+            continue
+        m = p.where.mask(flows)
+        pref = flows.base_rate if p.rate is None else np.full(len(flows), p.rate)
+        eff = p.utilisation * pref + (1 - p.utilisation) * flows.mfn_rate
+        best = np.where(m, np.minimum(best, eff), best)
+        if trace is not None:
+            detail = [f"{p.agreement or p.id}: {p.utilisation:g} x {pr:.4g} + {1 - p.utilisation:g} x MFN {mf:.4g}"
+                      if hit else "" for hit, pr, mf in zip(m, pref, flows.mfn_rate)]
+            trace.append(Step(f"preference {p.id}", np.where(np.isfinite(best), best, base), m, detail))
+    return np.where(np.isfinite(best), best, base)
 
-    t0 = flows.base_rate.astype(np.float64)
-    set_rate = np.full(len(flows), -np.inf)
-    added = np.zeros(len(flows))
-    for m in measures:
-        if m.kind == "set":
-            set_rate = np.where(coverage[m.id], np.maximum(set_rate, m.rate), set_rate)
-        else:
-            added += np.where(coverage[m.id], m.rate, 0.0)
-    t1 = np.where(np.isfinite(set_rate), set_rate, t0) + added
-    return Schedule(t0=t0, t1=t1, coverage=coverage, in_force=in_force)
+
+def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None) -> tuple[dict, dict]:
+    in_force = {m.id: m.in_force(as_of) for m in plan.measures}
+    cov = {m.id: (m.where.mask(flows) * m.share if in_force[m.id] else np.zeros(len(flows))) for m in plan.measures}
+    for ex in plan.exemptions:
+        if not ex.in_force(as_of):
+            continue
+        lifted = ex.where.mask(flows) * ex.share
+        ids = [m.id for m in plan.measures] if "*" in ex.measure_ids else ex.measure_ids
+        for mid in ids:
+            before = cov[mid]
+            cov[mid] = before * (1 - lifted)
+            if trace is not None and (before * lifted > 0).any():
+                hit = before * lifted > 0
+                detail = [f"lifts {mid} on {s:.0%} of the flow" if h else "" for h, s in zip(hit, lifted)]
+                trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(len(flows), np.nan), hit, detail))
+    # Exclusions use each excluding measure's own coverage, so their order does not matter.
+    own = dict(cov)
+    for m in plan.measures:
+        for other in m.excludes:
+            before = cov[other]
+            cov[other] = before * (1 - own[m.id])
+            if trace is not None and (before * own[m.id] > 0).any():
+                hit = before * own[m.id] > 0
+                detail = [f"{m.id} applies on {s:.0%}: {other} does not" if h else "" for h, s in zip(hit, own[m.id])]
+                trace.append(Step(f"{m.id} excludes {other}", np.full(len(flows), np.nan), hit, detail))
+    return cov, in_force
+
+
+def _unit_values(flows: Flows) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((flows.quantity > 0) & (flows.value > 0), flows.value / flows.quantity, np.nan)
+
+
+def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, trace: bool = False) -> Schedule:
+    steps: list[Step] | None = [] if trace else None
+    n = len(flows)
+    if trace:
+        steps.append(Step("base rate in the data", flows.base_rate.copy(), np.ones(n, bool),
+                          [f"MFN {m:.4g}" for m in flows.mfn_rate]))
+    t0 = _preferences(flows, plan, as_of, steps)
+    cov, in_force = _coverage(flows, plan, as_of, steps)
+
+    base = t0.copy()
+    by_kind = {k: [m for m in plan.measures if m.kind == k and in_force[m.id]] for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
+    # set: the highest set rate wins where several cover a flow; a share blends it with the base
+    set_rate, set_cov = np.full(n, -np.inf), np.zeros(n)
+    for m in by_kind["set"]:
+        c = cov[m.id]
+        better = (c > 0) & (m.rate > set_rate)
+        set_rate, set_cov = np.where(better, m.rate, set_rate), np.where(better, c, set_cov)
+    if by_kind["set"]:
+        safe_rate = np.where(set_cov > 0, set_rate, 0.0)
+        base = np.where(set_cov > 0, set_cov * safe_rate + (1 - set_cov) * base, base)
+        if steps is not None:
+            hit = set_cov > 0
+            steps.append(Step("set", base.copy(), hit, [f"set to {r:.4g} on {c:.0%}" if h else "" for h, r, c in zip(hit, set_rate, set_cov)]))
+    for kind in ("cut", "swiss", "cap"):
+        for m in by_kind[kind]:
+            c = cov[m.id]
+            if kind == "cut":
+                new = base * (1 - m.rate)
+            elif kind == "swiss":
+                new = m.coefficient * base / (m.coefficient + base)
+            else:
+                new = np.minimum(base, m.rate)
+            base = c * new + (1 - c) * base
+            if steps is not None:
+                hit = c > 0
+                steps.append(Step(f"{kind} {m.id}", base.copy(), hit, [m.reference if h else "" for h in hit]))
+
+    contributions: dict[str, np.ndarray] = {}
+    unit_value = _unit_values(flows)
+    specific = np.zeros(n)
+    unpriced = {}
+    for m in by_kind["add"]:
+        contributions[m.id] = m.rate * cov[m.id]
+    for m in by_kind["floor"]:
+        contributions[m.id] = np.maximum(0.0, m.rate - base) * cov[m.id]
+    for m in by_kind["specific"]:
+        ok = np.isfinite(unit_value)
+        if m.unit is not None and flows.unit is not None:
+            ok &= np.array([u in ("", "nan", m.unit) for u in flows.unit])
+        unpriced[m.id] = int(((cov[m.id] > 0) & ~ok).sum())
+        specific += np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
+        contributions[m.id] = np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
+
+    # Within a max group only the highest contribution counts.
+    groups: dict[str, list[str]] = {}
+    for m in plan.measures:
+        if m.max_group and m.id in contributions and m.kind != "specific":
+            groups.setdefault(m.max_group, []).append(m.id)
+    counted = {mid: c for mid, c in contributions.items()}
+    for g, ids in groups.items():
+        stack = np.vstack([contributions[i] for i in ids])
+        top = stack.argmax(axis=0)
+        for k, mid in enumerate(ids):
+            counted[mid] = np.where(top == k, contributions[mid], 0.0)
+    addon = np.zeros(n)
+    running = base.copy()
+    for m in plan.measures:
+        if m.id in counted and m.kind != "specific":
+            addon += counted[m.id]
+        if steps is not None and m.id in counted:
+            running = running + counted[m.id]
+            hit = contributions[m.id] > 0
+            detail = []
+            for h, c, k in zip(hit, contributions[m.id], counted[m.id]):
+                if not h:
+                    detail.append("")
+                elif k == 0 and c > 0:
+                    detail.append(f"+{c:.4g}, not counted: a higher measure of group {m.max_group} applies")
+                else:
+                    detail.append(f"+{k:.4g}")
+            steps.append(Step(f"{m.kind} {m.id}", running.copy(), hit, detail))
+
+    ntm = np.zeros(n)
+    for m in by_kind["ntm"]:
+        ntm += m.rate * cov[m.id]
+        if steps is not None:
+            hit = cov[m.id] > 0
+            steps.append(Step(f"ntm {m.id}", running.copy(), hit,
+                              [f"price wedge +{m.rate * c:.4g} (no revenue)" if h else "" for h, c in zip(hit, cov[m.id])]))
+
+    quotas = [(q, q.where.mask(flows)) for q in plan.quotas if q.in_force(as_of)]
+    commitments = [(c, c.where.mask(flows)) for c in plan.commitments if c.in_force(as_of)]
+    if steps is not None:
+        for q, m in quotas:
+            what = (f"TRQ in {q.in_rate:g} / out {q.out_rate:g}: the marginal rate replaces the base, solved with demand"
+                    if q.kind == "trq" else f"{q.kind}: a quantity cap, its price wedge solved with demand")
+            steps.append(Step(f"quota {q.id}", np.full(n, np.nan), m, [what if h else "" for h in m]))
+        for c, m in commitments:
+            steps.append(Step(f"commitment {c.id}", np.full(n, np.nan), m,
+                              ["purchase commitment: a uniform price wedge solved to reach the target" if h else "" for h in m]))
+    return Schedule(t0=t0, base1=base, addon=addon, specific_ave0=specific, ntm1=ntm, coverage=cov, in_force=in_force,
+                    quotas=quotas, commitments=commitments, unpriced_specific=unpriced, steps=steps or [])

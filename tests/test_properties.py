@@ -11,7 +11,7 @@ from simulator.data import Dataset
 from simulator.flows import Flows
 from simulator.models.constant import solve
 from simulator.results import Result
-from simulator.schedule import ExemptionRule, MeasureRule, Selector, compile_schedule
+from simulator.schedule import ExemptionRule, MeasureRule, Plan, Selector, compile_schedule
 
 COUNTRIES = ["AAA", "BBB", "CCC"]
 HS = [(1, 2), (201, 4), (20130, 6), (8703, 4), (870323, 6), (8703231010, 10)]
@@ -42,13 +42,13 @@ def scenarios(draw):
 
 
 def _run(flows, measures, exemptions=(), eta=-1.3, eps=math.inf):
-    s = compile_schedule(flows, list(measures), list(exemptions))
-    o = solve(flows.value, s.t0, s.t1, eta, eps)
+    s = compile_schedule(flows, Plan(tuple(measures), tuple(exemptions)))
+    o = solve(flows.value, s.t0, s.t1_static, eta, eps)
     return s, o
 
 
 def _result(flows, s, o):
-    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1, outcome=o)
+    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1_static, outcome=o)
 
 
 @settings(max_examples=100, deadline=None)
@@ -57,7 +57,7 @@ def test_exempting_every_measure_gives_the_baseline(case):
     flows, ms = case
     ex = [ExemptionRule(tuple(m.id for m in ms), Selector(None, None, ((0, 0),)))]
     s, o = _run(flows, ms, ex)
-    assert_allclose(s.t1, flows.base_rate)
+    assert_allclose(s.t1_static, flows.base_rate)
     assert_allclose(o.value_new, flows.value)
 
 
@@ -67,7 +67,7 @@ def test_order_of_measures_does_not_matter(case, rnd):
     flows, ms = case
     shuffled = ms[:]
     rnd.shuffle(shuffled)
-    assert_allclose(_run(flows, ms)[0].t1, _run(flows, shuffled)[0].t1)
+    assert_allclose(_run(flows, ms)[0].t1_static, _run(flows, shuffled)[0].t1_static)
 
 
 @settings(max_examples=100, deadline=None)

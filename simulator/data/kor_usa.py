@@ -123,16 +123,19 @@ def _us_market() -> pd.DataFrame:
                             list(zip(sched.hs.tolist(), sched.digits.tolist())))
     found = line >= 0
     rate = np.where(found, sched.kr.to_numpy()[line.clip(0)], np.nan)
+    mfn = np.where(found, sched.mfn.to_numpy()[line.clip(0)], np.nan)
     flag = np.where(found, sched.kr_flag.to_numpy()[line.clip(0)], 0).astype(np.uint8)
     # HS10 codes of 2024 missing from the 2025 schedule: fall back to the HS6 average.
     hs6 = kor.hs.to_numpy() // 10_000
     fallback = ~found & np.isin(hs6, avg.index.to_numpy())
     rate[fallback] = avg.mfn.reindex(hs6[fallback]).to_numpy()
+    mfn[fallback] = rate[fallback]
     flag[fallback] = avg.flag.reindex(hs6[fallback]).to_numpy() | RATE_AVERAGED
     unknown = ~found & ~fallback
     rate[unknown] = 0.0
+    mfn[unknown] = 0.0
     flag[unknown] |= RATE_UNKNOWN
-    kor["base_rate"], kor["flags"] = rate, flag
+    kor["base_rate"], kor["mfn_rate"], kor["flags"] = rate, mfn, flag
 
     others = catalog.read_csv("us-imports-hs6-partner-2024")
     others = others[~others.partner.isin(["KOR", "WORLD"])]
@@ -142,6 +145,7 @@ def _us_market() -> pd.DataFrame:
     others = others[others.value > 0]
     known = others.hs.isin(avg.index)
     others["base_rate"] = np.where(known, avg.mfn.reindex(others.hs).to_numpy(), 0.0)
+    others["mfn_rate"] = others["base_rate"]
     others["flags"] = np.where(known, avg.flag.reindex(others.hs).fillna(0).to_numpy().astype(np.uint8)
                                | RATE_AVERAGED | MFN_ASSUMED, RATE_UNKNOWN).astype(np.uint8)
     return pd.concat([kor, others], ignore_index=True)
@@ -170,13 +174,13 @@ def _korea_market() -> pd.DataFrame:
     for r in staging.itertuples():
         code = int(r.hs10)
         world, us = _num(r.kor_imports_world_2025_usd_m) * 1e6, _num(r.kor_imports_from_us_2025_usd_m) * 1e6
+        mfn_rate, mfn_flag = _korean_rate(_num(r.mfn_2024_pct), MFN_ASSUMED)
         if us > 0:
             rate, flag = _korean_rate(_num(r.us_korus_2024_pct), 0)
-            rows.append(("KOR", "USA", code, 10, us, rate, flag))
+            rows.append(("KOR", "USA", code, 10, us, rate, mfn_rate, flag))
         rest = world - (us if us > 0 else 0.0)
         if rest > 0 and not np.isnan(us):
-            rate, flag = _korean_rate(_num(r.mfn_2024_pct), MFN_ASSUMED)
-            rows.append(("KOR", "ROW", code, 10, rest, rate, flag))
+            rows.append(("KOR", "ROW", code, 10, rest, mfn_rate, mfn_rate, mfn_flag))
     covered_hs6 = {int(c) // 10_000 for c in staging.hs10}
 
     key = catalog.read_csv("kor-imports-key-products-2025")
@@ -189,16 +193,16 @@ def _korea_market() -> pd.DataFrame:
         mfn_rate, mfn_flag = _korean_rate(_num(r.mfn_2026_pct_main_line), RATE_OTHER_YEAR | MFN_ASSUMED)
         us = _num(r.kor_imports_from_us_2025_usd_bn) * 1e9
         if us > 0:
-            rows.append(("KOR", "USA", code, 6, us, us_rate, us_flag))
+            rows.append(("KOR", "USA", code, 6, us, us_rate, mfn_rate, us_flag))
         listed = 0.0
         for origin, value in origins:
             listed += value
             if origin != "USA":
-                rows.append(("KOR", origin, code, 6, value, mfn_rate, mfn_flag))
+                rows.append(("KOR", origin, code, 6, value, mfn_rate, mfn_rate, mfn_flag))
         world = _num(r.kor_imports_world_2025_usd_bn) * 1e9
         if world - listed > 0:
-            rows.append(("KOR", "ROW", code, 6, world - listed, mfn_rate, mfn_flag))
-    return pd.DataFrame(rows, columns=["importer", "exporter", "hs", "digits", "value", "base_rate", "flags"])
+            rows.append(("KOR", "ROW", code, 6, world - listed, mfn_rate, mfn_rate, mfn_flag))
+    return pd.DataFrame(rows, columns=["importer", "exporter", "hs", "digits", "value", "base_rate", "mfn_rate", "flags"])
 
 
 _ORIGIN = re.compile(r"^([A-Z]{3})\s+([0-9.]+)$")
@@ -233,7 +237,7 @@ def build(basis: str) -> tuple[Flows, list[str]]:
             mask = (df.exporter == exp) & (df.importer == imp)
             listed = df.loc[mask, "value"].sum()
             if listed <= target:
-                extra.append((imp, exp, 0, 0, target - listed, 0.0, RESIDUAL | RATE_UNKNOWN))
+                extra.append((imp, exp, 0, 0, target - listed, 0.0, 0.0, RESIDUAL | RATE_UNKNOWN))
                 notes.append(f"{exp} -> {imp}: itemised lines ${listed / 1e9:,.2f} bn plus one residual line "
                              f"'other goods, not itemised' of ${(target - listed) / 1e9:,.2f} bn (base rate unknown, 0 used) "
                              f"= {label}, ${target / 1e9:,.2f} bn.")
@@ -242,7 +246,7 @@ def build(basis: str) -> tuple[Flows, list[str]]:
                 notes.append(f"{exp} -> {imp}: itemised lines (${listed / 1e9:,.2f} bn) exceed {label} "
                              f"(${target / 1e9:,.2f} bn); every line scaled by {target / listed:.4f} to match.")
         df = pd.concat([df, pd.DataFrame(extra, columns=df.columns)], ignore_index=True)
-    flows = Flows.build(df.importer, df.exporter, df.hs, df.digits, df.value, df.base_rate,
+    flows = Flows.build(df.importer, df.exporter, df.hs, df.digits, df.value, df.base_rate, mfn_rate=df.mfn_rate,
                         flags=df["flags"].astype(np.uint8), regions=REGIONS,
                         description="US-Korea 2024 baseline")
     return flows, notes

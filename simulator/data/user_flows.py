@@ -19,7 +19,7 @@ from ..errors import InputError, Problem
 from ..flows import Flows
 
 REQUIRED = ("importer", "exporter", "hs", "value")
-OPTIONAL = ("quantity", "unit", "base_rate")
+OPTIONAL = ("quantity", "unit", "base_rate", "mfn_rate")
 MAX_ROW_PROBLEMS = 20
 
 
@@ -113,6 +113,11 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
             problems.append(Problem(shown_as, labels[i], f"column 'base_rate': {base_rate[i]} is above 500%; "
                                                               "rates are fractions (write 25% as 0.25)"))
         base_rate = np.nan_to_num(base_rate, nan=0.0)
+    mfn_rate = _numbers(df, "mfn_rate", problems, shown_as, False, labels) if "mfn_rate" in df else None
+    if mfn_rate is not None:
+        # a blank MFN rate means: no preference known, the base rate is the MFN rate
+        fallback = base_rate if base_rate is not None else np.zeros(len(df))
+        mfn_rate = np.where(np.isnan(mfn_rate), fallback, mfn_rate)
 
     if problems:
         shown = problems[:MAX_ROW_PROBLEMS]
@@ -121,5 +126,6 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
         raise InputError(shown)
 
     digits = codes.str.len().to_numpy()
+    unit = df["unit"].astype(str).str.strip().tolist() if "unit" in df else None
     return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity,
-                       regions=regions, description=f"flows from {shown_as}")
+                       regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit)

@@ -11,7 +11,7 @@ import numpy as np
 class Outcome:
     """What every model returns, one element per flow."""
 
-    quantity_ratio: np.ndarray   # m1 / m0
+    quantity_ratio: np.ndarray   # m1 / m0 (quantities at base world prices, m0 = v0)
     price_ratio: np.ndarray      # rp: new / old world (factory-gate) price
     value_new: np.ndarray        # v1 = m1 * rp, at world prices
     consumer_surplus: np.ndarray  # change, attributed to the importer (USD)

@@ -1,7 +1,7 @@
-"""Resolving a scenario's names against a dataset: countries, product lists, measure ids.
+"""Resolving a scenario's names against a dataset: countries, groups, product lists, ids.
 
-Every unknown name is reported with the nearest valid one. The output is plain data
-(``schedule.MeasureRule`` / ``ExemptionRule``); no arrays are touched here.
+Every unknown name is reported with the nearest valid one. Mirror measures (retaliation) are
+expanded here. The output is plain data (``schedule.Plan``); no arrays are touched here.
 """
 
 from __future__ import annotations
@@ -11,65 +11,133 @@ from .. import hs
 from ..data import lists
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
-from ..schedule import ExemptionRule, MeasureRule, Selector
+from ..schedule import (CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector)
 from .loader import ScenarioFile
 
 
-def _countries(codes: list[str], flows: Flows, where: str, shown: str, problems: list) -> frozenset[int] | None:
-    if "*" in codes:
-        return None
-    known = {c: i for i, c in enumerate(flows.countries)}
-    out = set()
-    for j, code in enumerate(codes):
-        if code in known:
-            out.add(known[code])
-            continue
-        valid = sorted(known) + ["*"]
-        if country_codes.is_iso3(code):
-            msg = (f"'{code}' ({country_codes.name(code)}) has no flows in this dataset; "
-                   f"its countries and regions are: {', '.join(sorted(known))}")
-        else:
-            msg = f"unknown country or region '{code}'{suggest(code, valid)}; use an ISO3 code, a region of the dataset, or \"*\""
-        problems.append(Problem(shown, f"{where}[{j}]", msg))
-    return frozenset(out)
+class _Resolver:
+    def __init__(self, sf: ScenarioFile, flows: Flows):
+        self.sf, self.flows = sf, flows
+        self.known = {c: i for i, c in enumerate(flows.countries)}
+        self.groups = sf.spec.groups
+        self.problems: list[Problem] = []
+
+    def problem(self, section: str, index: int | None, where: str, msg: str):
+        file = self.sf.origin(section, index) if index is not None else self.sf.shown_as
+        self.problems.append(Problem(file, where, msg))
+
+    def countries(self, codes: list[str], section: str, index: int | None, where: str) -> frozenset[int] | None:
+        if "*" in codes:
+            return None
+        out: set[int] = set()
+        valid = sorted(self.known) + sorted(self.groups) + ["*"]
+        for j, code in enumerate(codes):
+            if code in self.known:
+                out.add(self.known[code])
+            elif code in self.groups:
+                out.update(self.known[m] for m in self.groups[code] if m in self.known)
+            elif country_codes.is_iso3(code):
+                self.problem(section, index, f"{where}[{j}]",
+                             f"'{code}' ({country_codes.name(code)}) has no flows in this dataset; its countries and "
+                             f"regions are: {', '.join(sorted(self.known))}")
+            else:
+                self.problem(section, index, f"{where}[{j}]",
+                             f"unknown country, region or group '{code}'{suggest(code, valid)}; use an ISO3 code, a region "
+                             "of the dataset, a group defined under [groups], or \"*\"")
+        return frozenset(out)
+
+    def products(self, items: list[str], section: str, index: int | None, where: str) -> tuple[tuple[int, int], ...]:
+        out = []
+        for j, item in enumerate(items):
+            if item.startswith("list:"):
+                name = item[5:]
+                if name not in lists.LISTS:
+                    self.problem(section, index, f"{where}[{j}]", f"unknown product list '{name}'{suggest(name, lists.LISTS)}; "
+                                 f"available: {', '.join(sorted(lists.LISTS))}")
+                    continue
+                out.extend(hs.parse_prefix(c) for c in lists.codes(name))
+            else:
+                out.append(hs.parse_prefix(item))
+        return tuple(out)
+
+    def selector(self, item, section: str, index: int, importer=None, exporters=None, products=None, exclude=None) -> Selector:
+        at = f"{section}[{index}]"
+        return Selector(self.countries(importer if importer is not None else item.importer, section, index, f"{at}.importer"),
+                        self.countries(exporters if exporters is not None else item.exporters, section, index, f"{at}.exporters"),
+                        self.products(products if products is not None else item.products, section, index, f"{at}.products"),
+                        self.products(exclude if exclude is not None else item.exclude, section, index, f"{at}.exclude"))
+
+    def check_groups(self):
+        for g, members in self.groups.items():
+            if g in self.known:
+                self.problem("groups", None, f"groups.{g}", f"'{g}' is already a country or region of the dataset; "
+                             "choose another group name")
+            for j, code in enumerate(members):
+                if code not in self.known and not country_codes.is_iso3(code):
+                    self.problem("groups", None, f"groups.{g}[{j}]", f"unknown country or region '{code}'"
+                                 f"{suggest(code, sorted(self.known))}")
 
 
-def _products(items: list[str], where: str, shown: str, problems: list) -> tuple[tuple[int, int], ...]:
-    out = []
-    for j, item in enumerate(items):
-        if item.startswith("list:"):
-            name = item[5:]
-            if name not in lists.LISTS:
-                problems.append(Problem(shown, f"{where}[{j}]", f"unknown product list '{name}'"
-                                        f"{suggest(name, lists.LISTS)}; available: {', '.join(sorted(lists.LISTS))}"))
-                continue
-            out.extend(hs.parse_prefix(c) for c in lists.codes(name))
-        else:
-            out.append(hs.parse_prefix(item))
-    return tuple(out)
+def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
+    spec = sf.spec
+    r = _Resolver(sf, flows)
+    r.check_groups()
+    ids = [m.id for m in spec.measures]
+    by_id = {m.id: m for m in spec.measures}
 
-
-def resolve(sf: ScenarioFile, flows: Flows) -> tuple[list[MeasureRule], list[ExemptionRule]]:
-    shown, spec = sf.shown_as, sf.spec
-    problems: list[Problem] = []
     measures = []
     for i, m in enumerate(spec.measures):
-        where = f"measures[{i}]"
-        sel = Selector(_countries(m.importer, flows, f"{where}.importer", shown, problems),
-                       _countries(m.exporters, flows, f"{where}.exporters", shown, problems),
-                       _products(m.products, f"{where}.products", shown, problems))
-        measures.append(MeasureRule(m.id, m.kind, m.rate, sel, m.effective, m.expires))
-    ids = [m.id for m in spec.measures]
+        at = f"measures[{i}]"
+        src = m
+        kind, rate, duty, coefficient, unit = m.kind or "add", m.rate, m.duty, m.coefficient, m.unit
+        importer, exporters, products, exclude = m.importer, m.exporters or ["*"], m.products or ["*"], m.exclude
+        if m.mirror:
+            src = by_id.get(m.mirror)
+            if src is None:
+                r.problem("measures", i, f"{at}.mirror", f"no measure with id '{m.mirror}'{suggest(m.mirror, ids)}")
+                continue
+            if src.mirror:
+                r.problem("measures", i, f"{at}.mirror", f"'{m.mirror}' is itself a mirror; mirror the original measure")
+                continue
+            kind = m.kind or src.kind or "add"
+            rate = (m.rate if m.rate is not None else src.rate)
+            rate = None if rate is None else (rate if kind == "cut" else rate * m.scale)
+            duty = None if (m.duty if m.duty is not None else src.duty) is None else (m.duty if m.duty is not None else src.duty) * m.scale
+            coefficient = m.coefficient if m.coefficient is not None else src.coefficient
+            unit = m.unit or src.unit
+            exporters = m.exporters or src.importer
+            products = m.products or src.products or ["*"]
+            exclude = m.exclude or src.exclude
+        for j, other in enumerate(m.excludes):
+            if other not in ids:
+                r.problem("measures", i, f"{at}.excludes[{j}]", f"no measure with id '{other}'{suggest(other, ids)}")
+        sel = r.selector(m, "measures", i, importer, exporters, products, exclude)
+        measures.append(MeasureRule(
+            id=m.id, kind=kind, rate=rate, where=sel, effective=m.effective or (src.effective if m.mirror else None),
+            expires=m.expires or (src.expires if m.mirror else None), share=m.share, coefficient=coefficient, duty=duty,
+            unit=unit, excludes=tuple(o for o in m.excludes if o in ids), max_group=m.max_group,
+            reference=m.reference or (f"mirrors {m.mirror}: {src.reference}" if m.mirror else ""), mirror_of=m.mirror))
+
     exemptions = []
     for i, e in enumerate(spec.exemptions):
-        where = f"exemptions[{i}]"
         for j, mid in enumerate(e.measures):
-            if mid not in ids:
-                problems.append(Problem(shown, f"{where}.measures[{j}]", f"no measure with id '{mid}'{suggest(mid, ids)}"
-                                        + (f"; measures in this file: {', '.join(ids)}" if ids else "; this file defines no measures")))
-        sel = Selector(None, _countries(e.exporters, flows, f"{where}.exporters", shown, problems),
-                       _products(e.products, f"{where}.products", shown, problems))
-        exemptions.append(ExemptionRule(tuple(mid for mid in e.measures if mid in ids), sel))
-    if problems:
-        raise InputError(problems)
-    return measures, exemptions
+            if mid != "*" and mid not in ids:
+                r.problem("exemptions", i, f"exemptions[{i}].measures[{j}]", f"no measure with id '{mid}'{suggest(mid, ids)}"
+                          + (f"; measures: {', '.join(ids)}" if ids else "; the scenario defines no measures"))
+        exemptions.append(ExemptionRule(tuple(mid for mid in e.measures if mid == "*" or mid in ids),
+                                        r.selector(e, "exemptions", i), e.share, e.effective, e.expires, e.id))
+
+    preferences = [PreferenceRule(p.id, r.selector(p, "preferences", i), None if p.rate == "data" else p.rate,
+                                  p.utilisation, p.effective, p.expires, p.agreement)
+                   for i, p in enumerate(spec.preferences)]
+    quotas = [QuotaRule(q.id, q.kind, r.selector(q, "quotas", i), q.limit_value, q.limit_quantity,
+                        q.rent or ("importer" if q.kind == "trq" else "exporter"), q.in_rate, q.out_rate,
+                        q.effective, q.expires, q.reference)
+              for i, q in enumerate(spec.quotas)]
+    commitments = [CommitmentRule(c.id, r.selector(c, "commitments", i, importer=[c.importer], exporters=[c.exporter],
+                                                   products=c.products, exclude=[]),
+                                  c.target, c.effective, c.expires, c.reference)
+                   for i, c in enumerate(spec.commitments)]
+    if r.problems:
+        raise InputError(r.problems)
+    return Plan(tuple(measures), tuple(exemptions), tuple(preferences), tuple(quotas), tuple(commitments))

@@ -1,18 +1,22 @@
 """The scenario language: what a TOML scenario file may contain.
 
-Rates are fractions (0.25), HS prefixes strings ("0201"), countries ISO3 codes or regions,
-dates TOML dates. Unknown keys are errors, so a typo never silently does nothing.
+Rates are fractions (0.25), HS prefixes strings ("0201"), countries ISO3 codes, regions or
+named groups, dates TOML dates. Unknown keys are errors, so a typo never silently does nothing.
+Cross-references (measure ids, countries, lists) are checked later, against the dataset,
+by ``scenario.resolve``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import hs
+
+MAX_RATE = 5.0   # 500%: above this a rate is almost surely a percentage typed as a number
 
 
 class Strict(BaseModel):
@@ -23,7 +27,229 @@ def _as_list(value):
     return [value] if isinstance(value, str) else value
 
 
-Countries = Annotated[list[str], Field(min_length=1)]
+def _check_rate(v: float | None, name: str = "rate", upper: float = MAX_RATE) -> float | None:
+    if v is None:
+        return v
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number")
+    if v < 0:
+        raise ValueError(f"{name} must not be negative")
+    if v > upper:
+        pct = f"{v:g}%"
+        raise ValueError(f"{name} {v:g} is above {upper * 100:g}%; rates are fractions: write {pct} as {v / 100:g}")
+    return v
+
+
+def _check_share(v: float, name: str) -> float:
+    if not (math.isfinite(v) and 0 <= v <= 1):
+        raise ValueError(f"{name} must be between 0 and 1 (a share of the flow, e.g. 0.6)")
+    return v
+
+
+def _check_products(v: list[str]) -> list[str]:
+    for i, p in enumerate(v):
+        if p.startswith("list:"):
+            continue
+        if problem := hs.prefix_problem(p):
+            raise ValueError(f"[{i}]: {problem}")
+    return v
+
+
+Codes = Annotated[list[str], Field(min_length=1)]
+Products = Annotated[list[str], Field(min_length=1)]
+
+
+class Selection(Strict):
+    """Which flows an instrument covers."""
+
+    importer: Codes = Field(["*"], description="Importers: ISO3 codes, regions, groups, or \"*\".")
+    exporters: Codes = Field(["*"], description="Exporters: ISO3 codes, regions, groups, or \"*\".")
+    products: Products = Field(["*"], description="HS prefixes (\"0201\"), \"*\", or \"list:NAME\".")
+    exclude: list[str] = Field(default_factory=list, description="HS prefixes or lists taken out of `products`.")
+
+    @field_validator("importer", "exporters", "products", "exclude", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        return _as_list(v)
+
+    @field_validator("products", "exclude")
+    @classmethod
+    def _prefixes(cls, v):
+        return _check_products(v)
+
+
+class Dated(Strict):
+    effective: dt.date | None = Field(None, description="First day in force.")
+    expires: dt.date | None = Field(None, description="First day no longer in force.")
+    reference: str = Field("", description="Legal citation, e.g. 'EO 14257, 90 FR 15041'.")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.effective and self.expires and self.expires <= self.effective:
+            raise ValueError(f"expires ({self.expires}) must be after effective ({self.effective})")
+        return self
+
+
+MeasureKind = Literal["add", "set", "cap", "cut", "swiss", "floor", "specific", "ntm"]
+NEEDS_RATE = {"add", "set", "cap", "cut", "floor", "ntm"}
+
+
+class Measure(Selection, Dated):
+    id: str = Field(min_length=1, description="Unique name; exemptions, exclusions and overlays refer to it.")
+    kind: MeasureKind | None = Field(None, description="add (default), set, cap, cut, swiss, floor, specific, ntm.")
+    rate: float | None = Field(None, description="Ad valorem rate as a fraction (0.25 = 25%); for 'cut' the share cut.")
+    coefficient: float | None = Field(None, description="Swiss formula coefficient (a fraction, e.g. 0.25).")
+    duty: float | None = Field(None, description="Specific duty in US dollars per unit of quantity.")
+    unit: str | None = Field(None, description="Unit of a specific duty ('kg'); must match the data's unit where given.")
+    share: float = Field(1.0, description="Share of each flow's value the measure applies to (e.g. metal content).")
+    excludes: list[str] = Field(default_factory=list, description="Measures that do not apply where this one does.")
+    max_group: str | None = Field(None, description="Of the measures in one group, only the highest applies.")
+    mirror: str | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
+    scale: float = Field(1.0, description="With mirror: the mirrored rate times this.")
+    # Selection defaults differ for a mirror (importer = the mirrored measure's exporters), so no default here.
+    importer: Codes | None = Field(None, description="Importers: ISO3 codes, regions, groups, or \"*\".")
+    exporters: Codes | None = Field(None, description="Exporters (default \"*\"; for a mirror, the mirrored importers).")
+    products: Products | None = Field(None, description="HS prefixes, \"*\" or \"list:NAME\" (default \"*\").")
+
+    @field_validator("excludes", mode="before")
+    @classmethod
+    def _excl(cls, v):
+        return _as_list(v)
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v):
+        return _check_rate(v)
+
+    @field_validator("share")
+    @classmethod
+    def _share(cls, v):
+        return _check_share(v, "share")
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v):
+        if not (math.isfinite(v) and 0 <= v <= 10):
+            raise ValueError("scale must be between 0 and 10")
+        return v
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        kind = self.kind
+        if self.mirror:
+            if self.importer is None:
+                raise ValueError("missing required key 'importer' (a mirror measure needs the country that retaliates)")
+            if kind is None and (self.rate is not None or self.duty is not None or self.coefficient is not None):
+                raise ValueError("a mirror measure that sets 'rate', 'duty' or 'coefficient' needs 'kind' too")
+            _check_rate(self.rate, "rate", 1.0 if kind == "cut" else MAX_RATE)
+            return self
+        kind = kind or "add"
+        if self.importer is None:
+            raise ValueError("missing required key 'importer'")
+        if kind in NEEDS_RATE and self.rate is None:
+            raise ValueError(f"missing required key 'rate' (every '{kind}' measure needs one)")
+        if kind == "cut":
+            if self.rate is not None and not 0 <= self.rate <= 1:
+                raise ValueError("a 'cut' rate is the share of the current rate removed, between 0 and 1 (0.5 halves it)")
+        else:
+            _check_rate(self.rate)
+        if kind == "swiss" and (self.coefficient is None or not self.coefficient > 0 or not math.isfinite(self.coefficient)):
+            raise ValueError("a 'swiss' measure needs 'coefficient' > 0 (a fraction, e.g. 0.25)")
+        if kind == "specific" and (self.duty is None or not math.isfinite(self.duty) or self.duty < 0):
+            raise ValueError("a 'specific' measure needs 'duty' >= 0 (US dollars per unit)")
+        unused = [k for k, ok in (("coefficient", kind == "swiss"), ("duty", kind == "specific"),
+                                  ("unit", kind == "specific"), ("rate", kind in NEEDS_RATE)) if getattr(self, k) is not None and not ok]
+        if unused:
+            raise ValueError(f"'{', '.join(unused)}' has no meaning for a '{kind}' measure")
+        return self
+
+
+class Exemption(Selection, Dated):
+    id: str | None = Field(None, description="Optional name, so an overlay can replace or disable it.")
+    measures: Codes = Field(description="Ids of the measures this exemption lifts, or [\"*\"] for all.")
+    share: float = Field(1.0, description="Share of each covered flow exempted (end use, content).")
+
+    @field_validator("measures", mode="before")
+    @classmethod
+    def _m(cls, v):
+        return _as_list(v)
+
+    @field_validator("share")
+    @classmethod
+    def _share(cls, v):
+        return _check_share(v, "share")
+
+
+class Preference(Selection, Dated):
+    id: str = Field(min_length=1)
+    agreement: str = Field("", description="Name of the agreement, e.g. 'KORUS'.")
+    rate: Union[float, Literal["data"]] = Field("data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
+    utilisation: float = Field(1.0, description="Share of trade that claims the preference.")
+
+    @field_validator("utilisation")
+    @classmethod
+    def _u(cls, v):
+        return _check_share(v, "utilisation")
+
+    @field_validator("rate")
+    @classmethod
+    def _r(cls, v):
+        return v if v == "data" else _check_rate(v)
+
+
+class Quota(Selection, Dated):
+    id: str = Field(min_length=1)
+    kind: Literal["trq", "quota", "export-restraint"] = Field("trq", description="Tariff-rate quota, import quota, or export restraint.")
+    in_rate: float | None = Field(None, description="TRQ: rate within the quota.")
+    out_rate: float | None = Field(None, description="TRQ: rate beyond the quota.")
+    limit_value: float | None = Field(None, description="The quota in US dollars at base-year world prices.")
+    limit_quantity: float | None = Field(None, description="The quota in the data's quantity units (needs quantities).")
+    rent: Literal["importer", "exporter", "government"] | None = Field(
+        None, description="Who holds the quota rent: importer (licence holders), exporter, or government (auctioned).")
+
+    @model_validator(mode="after")
+    def _fields(self):
+        if (self.limit_value is None) == (self.limit_quantity is None):
+            raise ValueError("give exactly one of 'limit_value' (US dollars) or 'limit_quantity' (data units)")
+        limit = self.limit_value if self.limit_value is not None else self.limit_quantity
+        if not math.isfinite(limit) or limit < 0:
+            raise ValueError("the quota limit must be a finite number >= 0")
+        if self.kind == "trq":
+            if self.in_rate is None or self.out_rate is None:
+                raise ValueError("a 'trq' needs 'in_rate' and 'out_rate'")
+            _check_rate(self.in_rate, "in_rate", 10.0)
+            _check_rate(self.out_rate, "out_rate", 10.0)
+            if self.out_rate < self.in_rate:
+                raise ValueError("out_rate must be at least in_rate")
+        elif self.in_rate is not None or self.out_rate is not None:
+            raise ValueError(f"'in_rate'/'out_rate' have no meaning for a '{self.kind}' (a quantity cap)")
+        return self
+
+
+class Commitment(Dated):
+    id: str = Field(min_length=1)
+    importer: str = Field(description="The country that commits to buy.")
+    exporter: str = Field(description="The country it buys from.")
+    products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
+    target: float = Field(description="Purchases to reach, US dollars a year at world prices.")
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _p(cls, v):
+        return _as_list(v)
+
+    @field_validator("products")
+    @classmethod
+    def _pp(cls, v):
+        return _check_products(v)
+
+    @field_validator("target")
+    @classmethod
+    def _t(cls, v):
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError("target must be a positive amount in US dollars")
+        return v
 
 
 class DataSection(Strict):
@@ -63,76 +289,29 @@ class Elasticities(Strict):
         return v
 
 
-def _check_rate(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError("rate must be a finite number")
-    if v < 0:
-        raise ValueError("rate must not be negative")
-    if v > 5:
-        raise ValueError(f"rate {v} is above 500%; rates are fractions (write 25% as 0.25)")
-    return v
-
-
-def _check_products(v: list[str]) -> list[str]:
-    for i, p in enumerate(v):
-        if p.startswith("list:"):
-            continue
-        if problem := hs.prefix_problem(p):
-            raise ValueError(f"products[{i}]: {problem}")
-    return v
-
-
-class Measure(Strict):
-    id: str = Field(min_length=1, description="Unique name, referenced by exemptions.")
-    kind: Literal["add", "set"] = Field("add", description="'add': on top of the base rate; 'set': replaces it.")
-    rate: float = Field(description="Ad valorem rate as a fraction: 0.25 for 25%.")
-    importer: Countries = Field(description="Importing countries (ISO3, region, or \"*\").")
-    exporters: Countries = Field(["*"], description="Exporting countries (ISO3, region, or \"*\").")
-    products: list[str] = Field(["*"], min_length=1, description="HS prefixes, \"*\", or \"list:NAME\".")
-    effective: dt.date | None = None
-    expires: dt.date | None = None
-    reference: str = Field("", description="Legal citation, e.g. '90 FR 15041'.")
-    description: str = ""
-
-    _lists = field_validator("importer", "exporters", mode="before")(classmethod(lambda cls, v: _as_list(v)))
-    _products_list = field_validator("products", mode="before")(classmethod(lambda cls, v: _as_list(v)))
-    _rate = field_validator("rate")(classmethod(lambda cls, v: _check_rate(v)))
-    _prods = field_validator("products")(classmethod(lambda cls, v: _check_products(v)))
-
-    @model_validator(mode="after")
-    def _dates(self):
-        if self.effective and self.expires and self.expires <= self.effective:
-            raise ValueError(f"expires ({self.expires}) must be after effective ({self.effective})")
-        return self
-
-
-class Exemption(Strict):
-    measures: list[str] = Field(min_length=1, description="Ids of the measures this exemption lifts.")
-    exporters: Countries = Field(["*"], description="Exporters exempted (ISO3, region, or \"*\").")
-    products: list[str] = Field(["*"], min_length=1, description="HS prefixes, \"*\", or \"list:NAME\".")
-    reference: str = ""
-    description: str = ""
-
-    _lists = field_validator("measures", "exporters", mode="before")(classmethod(lambda cls, v: _as_list(v)))
-    _products_list = field_validator("products", mode="before")(classmethod(lambda cls, v: _as_list(v)))
-    _prods = field_validator("products")(classmethod(lambda cls, v: _check_products(v)))
-
-
 class Scenario(Strict):
     name: str = Field(min_length=1)
     description: str = ""
-    as_of: dt.date | None = Field(None, description="Evaluate dated measures as of this date.")
+    as_of: dt.date | None = Field(None, description="Evaluate dated instruments as of this date.")
+    groups: dict[str, list[str]] = Field(default_factory=dict, description="Named groups of countries, e.g. {ASEAN = [...]}.")
     data: DataSection = DataSection()
     model: ModelSection = ModelSection()
     elasticities: Elasticities = Elasticities()
     measures: list[Measure] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
+    preferences: list[Preference] = Field(default_factory=list)
+    quotas: list[Quota] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self):
-        seen = set()
-        for m in self.measures:
-            if m.id in seen:
-                raise ValueError(f"measure id '{m.id}' is used twice")
-            seen.add(m.id)
+        seen: dict[str, str] = {}
+        for section in ("measures", "exemptions", "preferences", "quotas", "commitments"):
+            for item in getattr(self, section):
+                if item.id is None:
+                    continue
+                if item.id in seen:
+                    what = section[:-1] if seen[item.id] == section else f"{seen[item.id][:-1]} and {section[:-1]}"
+                    raise ValueError(f"{what} id '{item.id}' is used twice; ids must be unique")
+                seen[item.id] = section
         return self
