@@ -5,7 +5,10 @@ Exit codes: 0 success, 1 bad scenario or data, 2 usage, 3 internal error (traceb
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
+import json
 import sys
 import traceback
 from contextlib import contextmanager
@@ -13,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -51,7 +55,7 @@ def _handled():
         for p in exc.problems:
             err.print(f"error: {p}", markup=False)
         raise typer.Exit(1)
-    except typer.Exit:
+    except (typer.Exit, click.exceptions.ClickException):
         raise
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -96,9 +100,13 @@ def run(
     basis: Annotated[Optional[str], typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate dated measures as of this date (YYYY-MM-DD).")] = None,
     detail: Annotated[Optional[Detail], typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
+    path: Annotated[Optional[str], typer.Option("--path", help="Evaluate on a series of dates: START:END:STEP, e.g. "
+                                                "2025-01-01:2026-01-01:monthly (step: daily, weekly, monthly, quarterly, yearly).")] = None,
 ):
     """Run a scenario and report trade, balances, tariff revenue and welfare before and after."""
     when = _parse_date(as_of)
+    if path is not None and as_of is not None:
+        raise typer.BadParameter("use either --as-of or --path", param_hint="--path")
     fmt = format.value if format else None
     if output is not None and fmt is None:
         from .report import format_from_suffix
@@ -114,14 +122,17 @@ def run(
 
         sf = api.load_scenario(file)
         if basis is not None:
-            sf = type(sf)(sf.path, sf.sha256, sf.spec.model_copy(update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
+            sf = dataclasses.replace(sf, spec=sf.spec.model_copy(update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
+        if path is not None:
+            _run_path(sf, path, fmt, output)
+            return
         result, warnings = api.run(sf, as_of=when)
         for w in warnings:
             err.print(f"warning: {w}", markup=False)
         detail_name = detail.value if detail else None
         if fmt == "table":
             if output is not None:
-                console = Console(file=__import__("io").StringIO(), width=140, highlight=False)
+                console = Console(file=io.StringIO(), width=140, highlight=False)
                 console.print(renderable(result))
                 write_atomic(output, console.file.getvalue())
             else:
@@ -135,9 +146,49 @@ def run(
             sys.stdout.write(text)
 
 
+def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise typer.BadParameter(f"'{text}' is not START:END:STEP (e.g. 2025-01-01:2026-01-01:monthly)", param_hint="--path")
+    return _parse_date(parts[0]), _parse_date(parts[1]), parts[2]
+
+
+def _run_path(sf, text: str, fmt: str, output: Optional[Path]):
+    from . import api
+    from .report import write_atomic
+    from .report.explain import path_frame, path_markdown, path_renderable
+    start, end, step = _parse_path(text)
+    series, warnings = api.path(sf, api.dates(start, end, step))
+    for w in warnings:
+        err.print(f"warning: {w}", markup=False)
+    if fmt == "table":
+        if output is None:
+            out.print(path_renderable(series, sf.spec.name))
+            return
+        console = Console(file=io.StringIO(), width=140, highlight=False)
+        console.print(path_renderable(series, sf.spec.name))
+        write_atomic(output, console.file.getvalue())
+        return
+    df = path_frame(series)
+    if fmt == "json":
+        text_out = json.dumps({"scenario": sf.spec.name, "file": sf.path.name, "sha256": sf.sha256,
+                               "path": df.astype(object).where(df.notna(), None).to_dict("records")}, indent=2) + "\n"
+    elif fmt == "csv":
+        text_out = df.to_csv(index=False)
+    else:
+        text_out = path_markdown(df)
+    if output is not None:
+        write_atomic(output, text_out)
+    else:
+        sys.stdout.write(text_out)
+
+
 @app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")]):
-    """Check scenario files against the language and their data; report every problem."""
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings (e.g. a rule that matches no flow) as errors.")] = False,
+):
+    """Check scenario files against the language and their data; report every problem in every file."""
     from .errors import InputError
     bad = False
     with _handled():
@@ -148,7 +199,10 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario TOML fil
                 data = api.dataset_for(sf)
                 _, warnings = api.run(sf, dataset=data)
                 for w in warnings:
-                    err.print(f"warning: {w}", markup=False)
+                    err.print(f"{'error' if strict else 'warning'}: {w}", markup=False)
+                if strict and warnings:
+                    bad = True
+                    continue
                 err.print(f"ok: {f}", markup=False)
             except InputError as exc:
                 bad = True
@@ -156,6 +210,43 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario TOML fil
                     err.print(f"error: {p}", markup=False)
     if bad:
         raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    importer: Annotated[str, typer.Option("--importer", help="Importing country, e.g. USA.")],
+    exporter: Annotated[str, typer.Option("--exporter", help="Exporting country, e.g. KOR.")],
+    hs: Annotated[str, typer.Option("--hs", help="HS prefix, e.g. 8703 (every flow under it is explained).")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate dated instruments on this date (YYYY-MM-DD).")] = None,
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="table (default) or json.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Explain at most this many flows (largest first).")] = 20,
+):
+    """Show every preference, measure, exemption and stacking rule that set one flow's rate, in order."""
+    when = _parse_date(as_of)
+    with _handled():
+        from . import api
+        from .report.explain import explanation_json, explanation_renderable
+        ex = api.explain(file, importer.upper(), exporter.upper(), hs, when, limit)
+        if format is not None and format.value == "json":
+            sys.stdout.write(explanation_json(ex))
+        else:
+            out.print(explanation_renderable(ex))
+
+
+@app.command()
+def schema():
+    """Print the JSON Schema of the scenario language (for editors)."""
+    with _handled():
+        from .scenario.schema import Scenario
+        doc = Scenario.model_json_schema()
+        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        doc["title"] = "tariffsim scenario"
+        props = doc.setdefault("properties", {})
+        props["extends"] = {"type": "string", "description": "Another scenario file this one overlays (relative path)."}
+        props["disable"] = {"type": "array", "items": {"type": "string"},
+                            "description": "Ids of instruments of the extended scenario to remove."}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
 
 
 @data_app.command("list")

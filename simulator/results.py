@@ -81,8 +81,14 @@ class Result:
         base = np.bincount(inv, weights=self.value_base)
         new = np.bincount(inv, weights=self.value_new)
         names = np.array(f.countries, dtype=object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # trade-weighted tariff: before; after on base-year weights; after on new weights
+            r0 = np.bincount(inv, weights=self.t0 * self.value_base) / base
+            r1_base_w = np.bincount(inv, weights=self.t1 * self.value_base) / base
+            r1_new_w = np.bincount(inv, weights=self.t1 * self.value_new) / new
         return pd.DataFrame({"exporter": names[uniq // n], "importer": names[uniq % n],
-                             "value_base": base, "value_new": new})
+                             "value_base": base, "value_new": new, "tariff_rate_base": r0,
+                             "tariff_rate_new_base_weights": r1_base_w, "tariff_rate_new": r1_new_w})
 
     @cached_property
     def balances(self) -> pd.DataFrame:

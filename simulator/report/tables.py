@@ -46,3 +46,20 @@ def countries(result: Result) -> pd.DataFrame:
 
 def chapters(result: Result, top: int = TOP_CHAPTERS) -> pd.DataFrame:
     return result.chapters.head(top)
+
+
+def instruments(result: Result) -> list[list[str]]:
+    """Rows describing how each quota and purchase commitment was solved."""
+    div, _ = money_unit(result)
+    rows = []
+    for ins in result.instruments:
+        if ins["kind"] == "commitment":
+            rows.append([ins["id"], "purchase commitment", ins["regime"], f"wedge {ins['wedge'] * 100:+.2f}%",
+                         f"target {ins['target'] / div:,.2f}; purchases {ins['purchases_base'] / div:,.2f} -> "
+                         f"{ins['purchases_new'] / div:,.2f}; diversion from others {ins['diversion_from_others'] / div:,.2f}; "
+                         f"cost {ins['cost'] / div:,.2f}"])
+        else:
+            fill = "" if ins["fill"] is None else f"fill {ins['fill'] * 100:.1f}%"
+            rows.append([ins["id"], ins["kind"], ins["regime"], f"marginal {ins['marginal_rate'] * 100:.2f}%",
+                         f"{fill}; rent {ins['rent'] / div:,.2f} to the {ins['rent_holder']}"])
+    return rows

@@ -67,6 +67,13 @@ def renderable(result: Result) -> Group:
                   _bn(r.change))
     parts.append(t)
 
+    rows = tables.instruments(result)
+    if rows:
+        t = _table("Quotas and purchase commitments", ["Id", "Kind", "Regime", "Rate", "Detail"])
+        for r in rows:
+            t.add_row(*r)
+        parts.append(t)
+
     notes = Text("Notes\n", style="bold")
     for n in result.notes:
         notes.append(f"• {n}\n", style="dim")

@@ -19,10 +19,13 @@ FORMATS = ("table", "json", "csv", "markdown")
 SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
 
 COUNTRY_FIELDS = ["country", "exports_base", "exports_new", "imports_base", "imports_new", "tariff_revenue_base",
-                  "tariff_revenue_new", "consumer_surplus_change", "producer_surplus_change", "welfare_change"]
-PAIR_FIELDS = ["exporter", "importer", "value_base", "value_new"]
+                  "tariff_revenue_new", "consumer_surplus_change", "producer_surplus_change", "welfare_change",
+                  "quota_rent_new", "commitment_cost"]
+PAIR_FIELDS = ["exporter", "importer", "value_base", "value_new", "tariff_rate_base", "tariff_rate_new_base_weights",
+               "tariff_rate_new"]
 BALANCE_FIELDS = ["country", "partner", "balance_base", "balance_new"]
-PRODUCT_FIELDS = ["importer", "exporter", "hs", "value_base", "value_new", "rate_base", "rate_new", "price_change"]
+PRODUCT_FIELDS = ["importer", "exporter", "hs", "value_base", "value_new", "rate_base", "rate_new", "price_change",
+                  "wedge_new"]
 CHAPTER_FIELDS = ["exporter", "importer", "chapter", "chapter_name", "value_base", "value_new"]
 
 
@@ -52,6 +55,7 @@ def to_dict(result: Result, detail: str | None = None) -> dict:
         "balances": _records(result.balances, BALANCE_FIELDS),
         "chapters": _records(result.chapters, CHAPTER_FIELDS),
         "measures": result.measures,
+        "instruments": result.instruments,
         "notes": result.notes,
     }
     if detail == "products":
@@ -115,6 +119,9 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
             for r in tables.chapters(result).itertuples()]), ""]
+    rows = tables.instruments(result)
+    if rows:
+        out += ["### Quotas and purchase commitments", "", _md_table(["Id", "Kind", "Regime", "Rate", "Detail"], rows), ""]
     out += ["### Notes", "", *[f"- {n}" for n in result.notes], ""]
     if detail == "products":
         p = result.products

@@ -53,6 +53,9 @@ def _all_keys(model: type[BaseModel], acc: set[str]) -> set[str]:
 
 
 KNOWN_KEYS = _all_keys(schema.Scenario, set()) | set(OVERLAY_KEYS)
+# Where each key of the [data], [model] and [elasticities] tables belongs, to catch a key in the wrong table.
+HOME_TABLE = {k: t for t in ("data", "model", "elasticities")
+              for k in schema.Scenario.model_fields[t].annotation.model_fields}
 
 
 def _where(loc: tuple) -> str:
@@ -68,6 +71,8 @@ def _message(err: dict) -> tuple[tuple, str]:
     loc = tuple(p for p in loc if not (isinstance(p, str) and (p in ("float", "str", "int") or p.startswith(("literal[", "function-")))))
     if kind == "extra_forbidden":
         key = str(loc[-1])
+        if key in HOME_TABLE and (len(loc) < 2 or loc[-2] != HOME_TABLE[key]):
+            return loc[:-1], f"'{key}' belongs in [{HOME_TABLE[key]}], not here"
         return loc[:-1], f"unknown key '{key}'{suggest(key, KNOWN_KEYS)}"
     if kind == "missing":
         return loc[:-1], f"missing required key '{loc[-1]}'"

@@ -1,0 +1,73 @@
+"""Rendering an explanation (every rule that touched a flow) and a time path."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..results import Result
+from . import tables
+
+
+def _r(x) -> str:
+    return "" if x is None else f"{x * 100:.2f}%"
+
+
+def explanation_renderable(ex) -> Group:
+    parts = [Text.assemble((ex.scenario, "bold"), f" · as of {ex.as_of or 'all dates'} · "
+                           f"{len(ex.flows)} of {ex.total_matched} matching flow(s), largest first")]
+    for f in ex.flows:
+        t = Table(title=f"{f['exporter']} → {f['importer']}  HS {f['hs']}  (base value ${f['value'] / 1e6:,.1f} m)",
+                  title_justify="left", title_style="bold")
+        t.add_column("Step")
+        t.add_column("Rate after", justify="right")
+        t.add_column("How")
+        for st in f["steps"]:
+            t.add_row(st["step"], _r(st["rate"]), st["detail"])
+        t.add_row(Text("scenario rate (before quotas and commitments)", style="bold"), Text(_r(f["rate_scenario"]), style="bold"),
+                  f"base {_r(f['rate_base'])}" + (f"; non-tariff wedge {_r(f['wedge_ntm'])}" if f["wedge_ntm"] else ""))
+        parts.append(t)
+    return Group(*parts)
+
+
+def explanation_json(ex) -> str:
+    return json.dumps({"scenario": ex.scenario, "as_of": ex.as_of.isoformat() if ex.as_of else None,
+                       "matched": ex.total_matched, "flows": ex.flows}, indent=2) + "\n"
+
+
+def path_frame(series: list[tuple]) -> pd.DataFrame:
+    """One row per date and headline pair: trade, trade-weighted tariff and balance."""
+    rows = []
+    for d, r in series:
+        keep = set(tables.headline_countries(r))
+        bal = r.balances.set_index(["country", "partner"])
+        for p in r.pairs.itertuples():
+            if p.exporter in keep and p.importer in keep:
+                b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
+                rows.append({"date": d.isoformat(), "exporter": p.exporter, "importer": p.importer,
+                             "tariff_rate_base": p.tariff_rate_base,
+                             "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
+                             "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
+                             "exporter_balance_new": None if b is None else b.balance_new})
+    return pd.DataFrame(rows)
+
+
+def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
+    df = path_frame(series)
+    t = Table(title=f"{name}: effective tariff and trade by date (US$ billion)", title_justify="left", title_style="bold")
+    for c in ("Date", "Flow", "Tariff (base weights)", "Tariff (new weights)", "Trade", "Exporter's balance"):
+        t.add_column(c, justify="left" if c in ("Date", "Flow") else "right")
+    for r in df.itertuples():
+        t.add_row(r.date, f"{r.exporter} → {r.importer}", _r(r.tariff_rate_new_base_weights), _r(r.tariff_rate_new),
+                  f"{r.value_new / 1e9:,.2f}", "" if r.exporter_balance_new is None else f"{r.exporter_balance_new / 1e9:,.2f}")
+    return t
+
+
+def path_markdown(df: pd.DataFrame) -> str:
+    from .writers import _md_table
+    fmt = lambda v: "" if v is None or v != v else (f"{v:.6g}" if isinstance(v, float) else str(v))  # noqa: E731
+    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in df.itertuples(index=False)]) + "\n"
