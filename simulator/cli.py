@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -55,7 +54,7 @@ def _handled():
         for p in exc.problems:
             err.print(f"error: {p}", markup=False)
         raise typer.Exit(1)
-    except (typer.Exit, click.exceptions.ClickException):
+    except (typer.Exit, typer.BadParameter, typer.Abort):
         raise
     except KeyboardInterrupt:
         err.print("interrupted")
