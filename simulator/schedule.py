@@ -237,7 +237,9 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     cov, in_force = _coverage(flows, plan, as_of, steps)
 
     base = t0.copy()
-    by_kind = {k: [m for m in plan.measures if m.kind == k and in_force[m.id]] for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
+    # Within a kind, measures apply in id order: never in file order, so moving a table in the file changes nothing.
+    by_kind = {k: sorted((m for m in plan.measures if m.kind == k and in_force[m.id]), key=lambda m: m.id)
+               for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
     # set: the highest set rate wins where several cover a flow; a share blends it with the base
     set_rate, set_cov = np.full(n, -np.inf), np.zeros(n)
     for m in by_kind["set"]:

@@ -33,17 +33,32 @@ def selector(draw, flows):
     return Selector(None if imp is None else frozenset(imp), None if exp is None else frozenset(exp), tuple(prods))
 
 
+KINDS = ["add", "set", "cap", "cut", "swiss", "floor", "ntm"]
+
+
+@st.composite
+def measure(draw, flows, i, n):
+    kind = draw(st.sampled_from(KINDS))
+    others = [f"m{j}" for j in range(n) if j != i]
+    return MeasureRule(
+        f"m{i}", kind, None if kind == "swiss" else draw(st.floats(0.0, 1.0)), selector(draw, flows),
+        share=draw(st.sampled_from([1.0, 1.0, 0.6])),
+        coefficient=draw(st.floats(0.05, 1.0)) if kind == "swiss" else None,
+        excludes=tuple(draw(st.lists(st.sampled_from(others), max_size=1))) if others else (),
+        max_group=draw(st.sampled_from([None, None, "g"])))
+
+
 @st.composite
 def scenarios(draw):
     flows = draw(flow_sets())
-    ms = [MeasureRule(f"m{i}", draw(st.sampled_from(["add", "set"])), draw(st.floats(0.0, 1.0)), selector(draw, flows))
-          for i in range(draw(st.integers(1, 4)))]
+    n = draw(st.integers(1, 5))
+    ms = [draw(measure(flows, i, n)) for i in range(n)]
     return flows, ms
 
 
 def _run(flows, measures, exemptions=(), eta=-1.3, eps=math.inf):
     s = compile_schedule(flows, Plan(tuple(measures), tuple(exemptions)))
-    o = solve(flows.value, s.t0, s.t1_static, eta, eps)
+    o = solve(flows.value, s.t0, s.t1_static + s.ntm1, eta, eps)
     return s, o
 
 
@@ -58,7 +73,10 @@ def test_exempting_every_measure_gives_the_baseline(case):
     ex = [ExemptionRule(tuple(m.id for m in ms), Selector(None, None, ((0, 0),)))]
     s, o = _run(flows, ms, ex)
     assert_allclose(s.t1_static, flows.base_rate)
+    assert_allclose(s.ntm1, 0.0)
     assert_allclose(o.value_new, flows.value)
+    star = compile_schedule(flows, Plan(tuple(ms), (ExemptionRule(("*",), Selector(None, None, ((0, 0),))),)))
+    assert_allclose(star.t1_static, flows.base_rate)
 
 
 @settings(max_examples=100, deadline=None)
@@ -67,7 +85,9 @@ def test_order_of_measures_does_not_matter(case, rnd):
     flows, ms = case
     shuffled = ms[:]
     rnd.shuffle(shuffled)
-    assert_allclose(_run(flows, ms)[0].t1_static, _run(flows, shuffled)[0].t1_static)
+    a, b = _run(flows, ms)[0], _run(flows, shuffled)[0]
+    assert_allclose(a.t1_static, b.t1_static, rtol=1e-12, atol=1e-12)
+    assert_allclose(a.ntm1, b.ntm1, rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=100, deadline=None)

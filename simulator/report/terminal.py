@@ -26,7 +26,7 @@ def _pct(new: float, base: float) -> str:
 def _table(title: str, columns: list[str]) -> Table:
     t = Table(title=title, title_justify="left", title_style="bold")
     for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 or c in ("Chapter",) else "right")
+        t.add_column(c, justify="left" if i == 0 or c in ("Chapter", "Kind", "Regime", "Rate", "Detail") else "right")
     return t
 
 
