@@ -277,3 +277,19 @@ def test_json_carries_instruments(tmp_path):
     doc = json.loads(res.stdout)
     assert doc["instruments"][0]["id"] == "rice-usa"
     assert {"quota_rent_new", "commitment_cost"} <= set(doc["countries"][0])
+
+
+def test_trq_in_quantity_units_matches_value_units(tmp_path):
+    # the US rice line ships 50 units for $100: a quota of 45 units is a quota of $90 at base prices
+    by_value, _ = run(tmp_path, TRQ.format(limit=90, holder="importer"))
+    body = TRQ.format(limit=90, holder="importer").replace("limit_value = 90", "limit_quantity = 45")
+    by_quantity, _ = run(tmp_path, body)
+    assert by_quantity.instruments[0]["marginal_rate"] == pytest.approx(by_value.instruments[0]["marginal_rate"], rel=1e-9)
+    assert by_quantity.instruments[0]["imports"] == pytest.approx(45.0, rel=1e-9)
+
+
+def test_quota_in_quantity_units_without_quantities_is_an_error(tmp_path):
+    body = TRQ.format(limit=90, holder="importer").replace('products = ["1006"]', 'products = ["2711"]').replace(
+        "limit_value = 90", "limit_quantity = 45")
+    res = CliRunner().invoke(app, ["run", str(scenario(tmp_path, body))])
+    assert res.exit_code == 1 and "limit_quantity needs quantities" in res.stderr
