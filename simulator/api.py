@@ -14,9 +14,13 @@ from .data import Dataset, lists, load_dataset
 from .equilibrium import solve as solve_instruments
 from .errors import InputError, Problem
 from .flows import Flows
+from .markets import Markets, markets
 from .models import DESCRIPTIONS, MODELS
+from .parameters import Parameters
+from .parameters import build as build_parameters
+from .parameters import describe as describe_parameters
 from .results import CLOSURE_NOTE, Result
-from .scenario import ScenarioFile, load_scenario, resolve  # noqa: F401 (re-exported)
+from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
 from .schedule import Plan, Schedule, compile_schedule
 
 
@@ -30,12 +34,9 @@ def _as_file(scenario) -> ScenarioFile:
     return scenario if isinstance(scenario, ScenarioFile) else load_scenario(scenario)
 
 
-def _model(sf: ScenarioFile, flows: Flows):
-    el = sf.spec.elasticities
-    eta = np.full(len(flows), el.import_demand)
-    eps = np.full(len(flows), el.export_supply)
+def _model(sf: ScenarioFile, flows: Flows, mk: Markets, params: Parameters):
     solve = MODELS[sf.spec.model.name]
-    return lambda tau0, tau1: solve(flows.value, tau0, tau1, eta, eps)
+    return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk)
 
 
 def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
@@ -65,7 +66,9 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         if missing:
             warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
                             "no ad valorem equivalent, not applied to them")
-    sol = solve_instruments(flows, sched, _model(sf, flows), sf.shown_as)
+    mk = markets(flows)
+    params = build_parameters(flows, mk, spec.elasticities, resolve_elasticities(sf, flows))
+    sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
     measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
                      "flows": int((sched.coverage[m.id] > 0).sum()),
@@ -73,11 +76,20 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                     for m in plan.measures]
     el = spec.elasticities
     supply = "price takers (infinite export supply)" if math.isinf(el.export_supply) else f"export supply {el.export_supply:g}"
+    overrides = f"; {len(el.overrides)} override(s)" if el.overrides else ""
     notes = [
-        f"Model '{spec.model.name}': {DESCRIPTIONS[spec.model.name]}; import demand elasticity {el.import_demand:g}, {supply}.",
+        f"Model '{spec.model.name}': {DESCRIPTIONS[spec.model.name]}; import demand elasticity {el.import_demand:g}, "
+        f"{supply}{overrides}.",
         CLOSURE_NOTE,
         *data.notes,
+        *sol.outcome.notes,
     ]
+    if spec.model.name in ("armington", "smart", "gsim"):
+        notes.extend(describe_parameters(params, flows))
+    if sol.outcome.solver.get("residual") is not None:
+        s_ = sol.outcome.solver
+        notes.append(f"World prices solved with {s_['method']}: {s_['unknowns']} suppliers, largest residual "
+                     f"{s_['residual']:.2e} (tolerance {s_['tolerance']:.0e}).")
     if len(sf.chain) > 1:
         notes.append("Scenario built from " + " <- ".join(f"{name} (sha256 {sha[:12]})" for name, sha in sf.chain) + ".")
     for name in sorted({p[5:] for item in (*spec.measures, *spec.exemptions, *spec.preferences, *spec.quotas, *spec.commitments)
@@ -92,11 +104,15 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         "as_of": when.isoformat() if when else None, "tariffsim_version": __version__,
         "extends": [name for name, _ in sf.chain[1:]],
         "elasticities": {"import_demand": el.import_demand, "substitution": el.substitution,
-                         "export_supply": None if math.isinf(el.export_supply) else el.export_supply},
+                         "substitution_default": el.substitution_default,
+                         "export_supply": None if math.isinf(el.export_supply) else el.export_supply,
+                         "overrides": len(el.overrides)},
+        "solver": sol.outcome.solver,
     }
     result = Result(scenario=info, dataset=data, t0=sol.tau0, t1=sol.tariff1, outcome=sol.outcome,
                     measures=measure_rows, notes=notes, wedge1=sol.tau1, rent_importer=sol.rent_importer,
-                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
+                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments,
+                    markets=mk)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     return result, warnings
 

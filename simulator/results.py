@@ -11,6 +11,8 @@ import pandas as pd
 from . import hs
 from .data import Dataset, catalog
 from .flows import FLAG_TEXT, RESIDUAL
+from .markets import Markets
+from .markets import markets as build_markets
 from .models import Outcome
 
 CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other markets are held fixed, so a change in a "
@@ -31,6 +33,7 @@ class Result:
     rent_exporter: np.ndarray | None = None    # quota rents held by the exporter
     commitment_cost: np.ndarray | None = None  # implicit subsidy of purchase commitments, borne by the importer
     instruments: list[dict] = field(default_factory=list)
+    markets: Markets | None = None
 
     def _or_zero(self, a):
         return np.zeros(len(self.flows)) if a is None else a
@@ -73,6 +76,37 @@ class Result:
         return out
 
     @cached_property
+    def creation_diversion(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per flow, in quantities at base world prices (WITS's split, exact):
+        creation_k = q0_k (Q1 - Q0), diversion_k = (q1_k - q0_k) Q1, with q_k = m_k / Q in each market."""
+        mk = self.markets or build_markets(self.flows)
+        m0 = self.value_base
+        m1 = m0 * self.outcome.quantity_ratio
+        Q0, Q1 = mk.sum(m0)[mk.market], mk.sum(m1)[mk.market]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q0 = np.where(Q0 > 0, m0 / Q0, 0.0)
+            q1 = np.where(Q1 > 0, m1 / Q1, 0.0)
+        return q0 * (Q1 - Q0), (q1 - q0) * Q1
+
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """World-price changes by exporter and product (HS6), where they move."""
+        mk = self.markets or build_markets(self.flows)
+        rp = self.outcome.price_ratio
+        moved = np.abs(rp - 1.0) > 1e-12
+        if not moved.any():
+            return pd.DataFrame(columns=["exporter", "hs", "price_change", "exports_base"])
+        first = np.zeros(mk.n_suppliers, dtype=np.int64)
+        first[mk.supplier[::-1]] = np.arange(len(rp))[::-1]
+        exports = mk.supplier_sum(self.value_base)
+        keep = np.flatnonzero(np.abs(rp[first] - 1.0) > 1e-12)
+        f = first[keep]
+        names = np.array(self.flows.countries, dtype=object)
+        codes = [hs.format_code(c // 16, c % 16) for c in mk.product[f]]
+        return pd.DataFrame({"exporter": names[self.flows.exporter[f]], "hs": codes,
+                             "price_change": rp[f] - 1.0, "exports_base": exports[keep]})
+
+    @cached_property
     def pairs(self) -> pd.DataFrame:
         f = self.flows
         n = len(f.countries)
@@ -86,9 +120,11 @@ class Result:
             r0 = np.bincount(inv, weights=self.t0 * self.value_base) / base
             r1_base_w = np.bincount(inv, weights=self.t1 * self.value_base) / base
             r1_new_w = np.bincount(inv, weights=self.t1 * self.value_new) / new
+        creation, diversion = self.creation_diversion
         return pd.DataFrame({"exporter": names[uniq // n], "importer": names[uniq % n],
                              "value_base": base, "value_new": new, "tariff_rate_base": r0,
-                             "tariff_rate_new_base_weights": r1_base_w, "tariff_rate_new": r1_new_w})
+                             "tariff_rate_new_base_weights": r1_base_w, "tariff_rate_new": r1_new_w,
+                             "creation": np.bincount(inv, weights=creation), "diversion": np.bincount(inv, weights=diversion)})
 
     @cached_property
     def balances(self) -> pd.DataFrame:
@@ -131,7 +167,8 @@ class Result:
                              "value_base": self.value_base, "value_new": self.value_new,
                              "rate_base": self.t0, "rate_new": self.t1,
                              "price_change": self.outcome.price_ratio - 1.0,
-                             "wedge_new": self.t1 if self.wedge1 is None else self.wedge1})
+                             "wedge_new": self.t1 if self.wedge1 is None else self.wedge1,
+                             "creation": self.creation_diversion[0], "diversion": self.creation_diversion[1]})
 
     def flag_notes(self, countries: set[str]) -> list[str]:
         """How many flows between the headline countries carry each data caveat, and their value."""

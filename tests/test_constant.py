@@ -7,7 +7,14 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate
 
-from simulator.models.constant import solve
+from simulator.models.constant import solve as _solve
+from simulator.parameters import Parameters
+
+
+def solve(v0, t0, t1, eta, eps):
+    n = len(v0)
+    p = Parameters(np.full(n, eta, dtype=float), np.full(n, 1.0), np.full(n, eps, dtype=float), np.zeros(n, np.int8))
+    return _solve(v0, t0, t1, p)
 
 
 def test_price_taker_by_hand():

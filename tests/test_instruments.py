@@ -24,7 +24,8 @@ ETA = -1.5
 def scenario(tmp_path, body: str, eta: float = ETA):
     (tmp_path / "f.csv").write_text(FLOWS)
     path = tmp_path / "s.toml"
-    path.write_text(f'name = "t"\n[data]\nflows = "f.csv"\nregions = ["RW"]\n[elasticities]\nimport_demand = {eta}\n' + body)
+    path.write_text(f'name = "t"\n[model]\nname = "constant"\n[data]\nflows = "f.csv"\nregions = ["RW"]\n'
+                    f'[elasticities]\nimport_demand = {eta}\n' + body)
     return path
 
 
@@ -170,6 +171,8 @@ def test_specific_duty_repriced_with_finite_supply(tmp_path):
     (tmp_path / "f.csv").write_text(FLOWS)
     path = tmp_path / "s.toml"
     path.write_text("""name = "t"
+[model]
+name = "constant"
 [data]
 flows = "f.csv"
 regions = ["RW"]

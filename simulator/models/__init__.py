@@ -1,24 +1,35 @@
-"""Economic models: pure numpy/scipy functions of base flows and (t0, t1). No I/O."""
+"""Economic models: pure numpy/scipy functions of base flows and (tau0, tau1). No I/O.
+
+Every model takes the base values at world prices, the landed-price wedges before and after
+(tariffs plus any non-tariff, quota or commitment wedge), the elasticities of every flow and the
+market structure, and returns an ``Outcome``, one element per flow.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What every model returns, one element per flow."""
+    quantity_ratio: np.ndarray     # m1 / m0 (quantities at base world prices, m0 = v0)
+    price_ratio: np.ndarray        # rp: new / old world (factory-gate) price of the flow's supplier
+    value_new: np.ndarray          # v1 = m1 * rp, at world prices
+    consumer_surplus: np.ndarray   # change, attributed to the importer (USD; NaN where the model has none)
+    producer_surplus: np.ndarray   # change, attributed to the exporter (USD; NaN where the model has none)
+    solver: dict = field(default_factory=dict)   # method, iterations, residual where a solve was needed
+    notes: tuple[str, ...] = ()
 
-    quantity_ratio: np.ndarray   # m1 / m0 (quantities at base world prices, m0 = v0)
-    price_ratio: np.ndarray      # rp: new / old world (factory-gate) price
-    value_new: np.ndarray        # v1 = m1 * rp, at world prices
-    consumer_surplus: np.ndarray  # change, attributed to the importer (USD)
-    producer_surplus: np.ndarray  # change, attributed to the exporter (USD)
 
+from . import armington, constant, gsim, smart  # noqa: E402
 
-from . import constant  # noqa: E402
-
-MODELS = {"constant": constant.solve}
-DESCRIPTIONS = {"constant": "constant-elasticity import demand per flow, no substitution between sources (docs/MODELS.md)"}
+MODELS = {"armington": armington.solve, "constant": constant.solve, "smart": smart.solve, "gsim": gsim.solve}
+DESCRIPTIONS = {
+    "armington": "exact two-stage CES (Armington) in every market: substitution between sources, then total import "
+                 "demand (docs/MODELS.md)",
+    "constant": "constant-elasticity import demand per flow, no substitution between sources (docs/MODELS.md)",
+    "smart": "WITS-SMART compatibility: the Laird-Yeats first-order trade creation and diversion formulas (docs/MODELS.md)",
+    "gsim": "GSIM compatibility: linearised multi-region market clearing (Francois & Hall 2003; docs/MODELS.md)",
+}

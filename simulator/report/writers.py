@@ -22,10 +22,11 @@ COUNTRY_FIELDS = ["country", "exports_base", "exports_new", "imports_base", "imp
                   "tariff_revenue_new", "consumer_surplus_change", "producer_surplus_change", "welfare_change",
                   "quota_rent_new", "commitment_cost"]
 PAIR_FIELDS = ["exporter", "importer", "value_base", "value_new", "tariff_rate_base", "tariff_rate_new_base_weights",
-               "tariff_rate_new"]
+               "tariff_rate_new", "creation", "diversion"]
 BALANCE_FIELDS = ["country", "partner", "balance_base", "balance_new"]
 PRODUCT_FIELDS = ["importer", "exporter", "hs", "value_base", "value_new", "rate_base", "rate_new", "price_change",
-                  "wedge_new"]
+                  "wedge_new", "creation", "diversion"]
+PRICE_FIELDS = ["exporter", "hs", "price_change", "exports_base"]
 CHAPTER_FIELDS = ["exporter", "importer", "chapter", "chapter_name", "value_base", "value_new"]
 
 
@@ -56,6 +57,7 @@ def to_dict(result: Result, detail: str | None = None) -> dict:
         "chapters": _records(result.chapters, CHAPTER_FIELDS),
         "measures": result.measures,
         "instruments": result.instruments,
+        "prices": _records(result.prices, PRICE_FIELDS),
         "notes": result.notes,
     }
     if detail == "products":

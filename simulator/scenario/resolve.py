@@ -62,6 +62,7 @@ class _Resolver:
 
     def selector(self, item, section: str, index: int, importer=None, exporters=None, products=None, exclude=None) -> Selector:
         at = f"{section}[{index}]"
+        section = section.split(".")[0]
         return Selector(self.countries(importer if importer is not None else item.importer, section, index, f"{at}.importer"),
                         self.countries(exporters if exporters is not None else item.exporters, section, index, f"{at}.exporters"),
                         self.products(products if products is not None else item.products, section, index, f"{at}.products"),
@@ -76,6 +77,17 @@ class _Resolver:
                 if code not in self.known and not country_codes.is_iso3(code):
                     self.problem("groups", None, f"groups.{g}[{j}]", f"unknown country or region '{code}'"
                                  f"{suggest(code, sorted(self.known))}")
+
+
+def resolve_elasticities(sf: ScenarioFile, flows: Flows) -> list:
+    """The scenario's elasticity overrides as selectors over flows."""
+    from ..parameters import ElasticityRule
+    r = _Resolver(sf, flows)
+    out = [ElasticityRule(r.selector(o, "elasticities.overrides", i), o.import_demand, o.substitution, o.export_supply)
+           for i, o in enumerate(sf.spec.elasticities.overrides)]
+    if r.problems:
+        raise InputError(r.problems)
+    return out
 
 
 def resolve(sf: ScenarioFile, flows: Flows) -> Plan:

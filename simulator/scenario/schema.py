@@ -258,35 +258,73 @@ class DataSection(Strict):
     regions: list[str] = Field(default_factory=list, description="Region codes your own flows file uses besides ISO3 codes, e.g. ['RW'].")
 
 
+MODEL_NAMES = ("armington", "constant", "smart", "gsim")
+
+
 class ModelSection(Strict):
-    name: Literal["constant"] = Field("constant", description="The economic model (see docs/MODELS.md).")
+    name: Literal["armington", "constant", "smart", "gsim"] = Field(
+        "armington", description="armington (default, exact two-stage CES), constant, smart (Laird-Yeats, "
+                                 "compatibility), gsim (linearised multi-region market clearing). See docs/MODELS.md.")
+
+
+def _check_eta(v):
+    if v is not None and (not math.isfinite(v) or v > 0):
+        raise ValueError("import_demand must be a finite number <= 0 (e.g. -1.0)")
+    return v
+
+
+def _check_sigma(v):
+    if v is not None and v != "data" and (not math.isfinite(v) or v <= 0):
+        raise ValueError("substitution must be a finite number > 0 (e.g. 1.5), or \"data\"")
+    return v
+
+
+def _check_eps(v):
+    if v is not None and (math.isnan(v) or v <= 0):
+        raise ValueError("export_supply must be > 0 (use inf for price takers)")
+    return v
+
+
+class ElasticityOverride(Strict):
+    importer: Codes = Field(["*"], description="Markets of these importers.")
+    exporters: Codes = Field(["*"], description="Suppliers from these exporters (export_supply only).")
+    products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
+    exclude: list[str] = Field(default_factory=list)
+    import_demand: float | None = None
+    substitution: float | None = None
+    export_supply: float | None = None
+
+    _lists = field_validator("importer", "exporters", "products", "exclude", mode="before")(
+        classmethod(lambda cls, v: _as_list(v)))
+    _prods = field_validator("products", "exclude")(classmethod(lambda cls, v: _check_products(v)))
+    _eta = field_validator("import_demand")(classmethod(lambda cls, v: _check_eta(v)))
+    _sigma = field_validator("substitution")(classmethod(lambda cls, v: _check_sigma(v)))
+    _eps = field_validator("export_supply")(classmethod(lambda cls, v: _check_eps(v)))
+
+    @model_validator(mode="after")
+    def _scope(self):
+        if self.import_demand is None and self.substitution is None and self.export_supply is None:
+            raise ValueError("an override needs at least one of import_demand, substitution, export_supply")
+        if self.exporters != ["*"] and (self.import_demand is not None or self.substitution is not None):
+            raise ValueError("import_demand and substitution belong to a market (importer and product); "
+                             "'exporters' can only scope export_supply")
+        if self.importer != ["*"] and self.export_supply is not None:
+            raise ValueError("export_supply belongs to a supplier (exporter and product); 'importer' cannot scope it")
+        return self
 
 
 class Elasticities(Strict):
     import_demand: float = Field(-1.0, description="Elasticity of total import demand in a market (<= 0).")
-    substitution: float = Field(1.5, description="Elasticity of substitution between sources (> 0); unused by 'constant'.")
+    substitution: Union[float, Literal["data"]] = Field(
+        "data", description="Elasticity of substitution between sources (> 0), or \"data\": the bundled Broda-Weinstein "
+                            "estimates where they exist, else substitution_default.")
+    substitution_default: float = Field(1.5, description="Used where \"data\" has no estimate (WITS-SMART's default).")
     export_supply: float = Field(math.inf, description="Export supply elasticity (> 0); inf means price takers.")
+    overrides: list[ElasticityOverride] = Field(default_factory=list, description="Per importer, exporter or HS prefix; later ones win.")
 
-    @field_validator("import_demand")
-    @classmethod
-    def _eta(cls, v):
-        if not math.isfinite(v) or v > 0:
-            raise ValueError("import_demand must be a finite number <= 0 (e.g. -1.0)")
-        return v
-
-    @field_validator("substitution")
-    @classmethod
-    def _sigma(cls, v):
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError("substitution must be a finite number > 0 (e.g. 1.5)")
-        return v
-
-    @field_validator("export_supply")
-    @classmethod
-    def _eps(cls, v):
-        if math.isnan(v) or v <= 0:
-            raise ValueError("export_supply must be > 0 (use inf for price takers)")
-        return v
+    _eta = field_validator("import_demand")(classmethod(lambda cls, v: _check_eta(v)))
+    _sigma = field_validator("substitution", "substitution_default")(classmethod(lambda cls, v: _check_sigma(v)))
+    _eps = field_validator("export_supply")(classmethod(lambda cls, v: _check_eps(v)))
 
 
 class Scenario(Strict):

@@ -1,0 +1,207 @@
+"""Every model against hand-computed numbers, closed forms and the identities of docs/MODELS.md."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import integrate
+
+from simulator.flows import Flows
+from simulator.markets import markets
+from simulator.models import armington, gsim, smart
+from simulator.parameters import Parameters
+
+
+def setup(importers, exporters, values, hs=None, eta=-1.0, sigma=2.0, eps=math.inf):
+    n = len(values)
+    hs = hs or [870323] * n
+    f = Flows.build(importers, exporters, hs, [6] * n, values)
+    p = Parameters(np.full(n, eta, float), np.full(n, sigma, float), np.full(n, eps, float), np.zeros(n, np.int8))
+    return f, markets(f), p
+
+
+# ---- armington --------------------------------------------------------------------------------------
+
+def test_armington_two_sources_by_hand():
+    f, mk, p = setup(["USA", "USA"], ["KOR", "JPN"], [50.0, 50.0])
+    o = armington.solve(f.value, np.zeros(2), np.array([0.25, 0.0]), p, mk)
+    # rP^-1 = 0.5 / 1.25 + 0.5 = 0.9; m1/m0 = (rq / rP)^-2 * rP^-1
+    rP = 1 / 0.9
+    assert_allclose(o.quantity_ratio, [(1.25 / rP) ** -2 / rP, (1 / rP) ** -2 / rP])
+    assert_allclose(o.quantity_ratio, [0.711111111111, 1.111111111111])
+
+
+def test_armington_sigma_one_is_cobb_douglas():
+    f, mk, p = setup(["USA", "USA"], ["KOR", "JPN"], [30.0, 70.0], sigma=1.0, eta=-0.5)
+    o = armington.solve(f.value, np.zeros(2), np.array([0.2, 0.0]), p, mk)
+    rP = 1.2 ** 0.3
+    assert_allclose(o.quantity_ratio, [(1.2 / rP) ** -1 * rP ** -0.5, rP * rP ** -0.5])
+
+
+def test_armington_no_change_and_untouched_sources_when_sigma_equals_minus_eta():
+    f, mk, p = setup(["USA"] * 3, ["KOR", "JPN", "CHN"], [10.0, 20.0, 30.0], eta=-2.0, sigma=2.0)
+    o = armington.solve(f.value, np.array([0.1, 0.0, 0.05]), np.array([0.1, 0.0, 0.05]), p, mk)
+    assert_allclose(o.value_new, f.value)
+    o = armington.solve(f.value, np.array([0.1, 0.0, 0.05]), np.array([0.3, 0.0, 0.05]), p, mk)
+    assert_allclose(o.quantity_ratio[1:], 1.0)
+    assert o.quantity_ratio[0] < 1
+
+
+def test_armington_consumer_surplus_matches_integration():
+    f, mk, p = setup(["USA", "USA"], ["KOR", "JPN"], [40.0, 60.0], eta=-1.3, sigma=3.0)
+    t0 = np.array([0.05, 0.02])
+    o = armington.solve(f.value, t0, np.array([0.30, 0.02]), p, mk)
+    E0 = ((1 + t0) * f.value).sum()
+    # composite price index from the CES formula
+    s = (1 + t0) * f.value / E0
+    rq = np.array([1.30 / 1.05, 1.0])
+    rP = (s @ rq ** (1 - 3.0)) ** (1 / (1 - 3.0))
+    area, _ = integrate.quad(lambda x: E0 * x ** -1.3, 1.0, rP)   # composite demand, price normalised to 1
+    assert o.consumer_surplus.sum() == pytest.approx(-area, rel=1e-9)
+
+
+def test_armington_finite_supply_clears_and_tends_to_price_takers():
+    imp = ["USA", "USA", "KOR", "KOR"]
+    exp = ["KOR", "JPN", "JPN", "USA"]
+    vals = [50.0, 80.0, 30.0, 20.0]
+    tau1 = np.array([0.25, 0.0, 0.1, 0.0])
+    f, mk, p = setup(imp, exp, vals, eta=-1.2, sigma=4.0, eps=1.5)
+    o = armington.solve(f.value, np.zeros(4), tau1, p, mk)
+    assert o.solver["residual"] < 1e-10
+    # JPN sells in two markets: one world price clears both
+    jpn = np.array([1, 2])
+    assert o.price_ratio[1] == pytest.approx(o.price_ratio[2])
+    sold = (f.value[jpn] * o.quantity_ratio[jpn]).sum() / f.value[jpn].sum()
+    assert o.price_ratio[1] ** 1.5 == pytest.approx(sold, rel=1e-9)
+    _, _, p_big = setup(imp, exp, vals, eta=-1.2, sigma=4.0, eps=1e8)
+    _, _, p_inf = setup(imp, exp, vals, eta=-1.2, sigma=4.0)
+    big = armington.solve(f.value, np.zeros(4), tau1, p_big, mk)
+    inf = armington.solve(f.value, np.zeros(4), tau1, p_inf, mk)
+    assert_allclose(big.value_new, inf.value_new, rtol=1e-6)
+
+
+def test_armington_large_sigma_is_stable():
+    f, mk, p = setup(["USA", "USA"], ["KOR", "JPN"], [1.0, 99.0], sigma=900.0)
+    o = armington.solve(f.value, np.zeros(2), np.array([0.0, 0.25]), p, mk)
+    assert np.all(np.isfinite(o.value_new))
+    assert o.value_new[0] > 50 and o.value_new[1] < 1e-6
+
+
+# ---- smart ------------------------------------------------------------------------------------------
+
+def test_smart_laird_yeats_by_hand():
+    f, mk, p = setup(["USA", "USA"], ["KOR", "JPN"], [100.0, 300.0], eta=-1.5, sigma=1.5)
+    o = smart.solve(f.value, np.array([0.1, 0.1]), np.array([0.2, 0.1]), p, mk)
+    dt = 0.1 / 1.1
+    tc = 100 * -1.5 * dt
+    g = -dt
+    td = 100 * 300 * 1.5 * g / (100 + 300 + 100 * 1.5 * g)
+    assert o.value_new[0] == pytest.approx(100 + tc + td)
+    assert o.value_new[1] == pytest.approx(300 - td)
+    assert math.isnan(o.consumer_surplus[0])
+
+
+def test_smart_finite_supply_creation():
+    f, mk, p = setup(["USA"], ["KOR"], [100.0], eta=-1.0, eps=2.0)
+    o = smart.solve(f.value, np.array([0.0]), np.array([0.1]), p, mk)
+    tc = 100 * -1.0 * 0.1 / (1 - (-1.0) / 2.0)
+    rp = 1 + (-1.0) / (2.0 + 1.0) * 0.1
+    assert o.quantity_ratio[0] == pytest.approx((100 + tc) / 100)
+    assert o.price_ratio[0] == pytest.approx(rp)
+
+
+# ---- gsim -------------------------------------------------------------------------------------------
+
+def test_gsim_two_regions_by_hand():
+    # A ships 100 to B; B raises its tariff 0 -> 10%; Em = -1, Ex_A = 1
+    f, mk, p = setup(["BBB"], ["AAA"], [100.0], eta=-1.0, sigma=2.0, eps=1.0)
+    o = gsim.solve(f.value, np.array([0.0]), np.array([0.1]), p, mk)
+    # clearing: -1 (0.1 + x) = x -> x = -0.05; M^ = -0.05; M1 = 100 * 0.95 * 0.95
+    assert o.price_ratio[0] == pytest.approx(0.95)
+    assert o.value_new[0] == pytest.approx(90.25)
+    assert o.producer_surplus[0] == pytest.approx(100 * -0.05 * (1 - 0.05 / 2))
+    P = 0.95 * 1.1 - 1
+    assert o.consumer_surplus[0] == pytest.approx(-100 * P + 100 * P ** 2 / 2)
+
+
+def _gsim_reference(M, T0, T1, Em, Es, Ex):
+    """The equations of docs/MODELS.md written out with loops, for one product."""
+    R = M.shape[0]
+    Th = T1 / T0 - 1
+    theta = np.zeros((R, R))
+    phi = np.zeros((R, R))
+    for v in range(R):
+        tot = sum(T0[k, v] * M[k, v] for k in range(R))
+        for r in range(R):
+            theta[r, v] = T0[r, v] * M[r, v] / tot if tot else 0
+    for r in range(R):
+        tot = M[r].sum()
+        for v in range(R):
+            phi[r, v] = M[r, v] / tot if tot else 0
+    Nown = theta * Em[None, :] - (1 - theta) * Es[None, :]
+    Ncross = theta * (Em[None, :] + Es[None, :])
+    A = np.zeros((R, R))
+    b = np.zeros(R)
+    for r in range(R):
+        for v in range(R):
+            A[r, r] += phi[r, v] * Nown[r, v]
+            b[r] -= phi[r, v] * Nown[r, v] * Th[r, v]
+            for k in range(R):
+                if k != r:
+                    A[r, k] += phi[r, v] * Ncross[k, v]
+                    b[r] -= phi[r, v] * Ncross[k, v] * Th[k, v]
+        A[r, r] -= Ex[r]
+    x = np.linalg.solve(A, b)
+    Mhat = np.zeros((R, R))
+    for r in range(R):
+        for v in range(R):
+            Mhat[r, v] = Nown[r, v] * (Th[r, v] + x[r]) + sum(Ncross[k, v] * (Th[k, v] + x[k]) for k in range(R) if k != r)
+    return x, M * (1 + Mhat) * (1 + x[:, None])
+
+
+@pytest.mark.parametrize("R", [2, 3])
+def test_gsim_matches_reference_with_trade_within_regions(R):
+    rng = np.random.default_rng(R)
+    names = ["AAA", "BBB", "CCC"][:R]
+    M = rng.uniform(10, 100, (R, R))                 # includes the diagonal: trade within a region
+    T0 = 1 + rng.uniform(0.0, 0.2, (R, R))
+    T1 = T0 * (1 + rng.uniform(0.0, 0.3, (R, R)))
+    Em, Es, Ex = -rng.uniform(0.5, 2, R), rng.uniform(1, 5, R), rng.uniform(0.5, 3, R)
+    imp, exp, vals, t0, t1, eta, sig, eps = [], [], [], [], [], [], [], []
+    for r in range(R):
+        for v in range(R):
+            imp.append(names[v]); exp.append(names[r]); vals.append(M[r, v])
+            t0.append(T0[r, v] - 1); t1.append(T1[r, v] - 1)
+            eta.append(Em[v]); sig.append(Es[v]); eps.append(Ex[r])
+    f = Flows.build(imp, exp, [870323] * len(vals), [6] * len(vals), vals)
+    p = Parameters(np.array(eta), np.array(sig), np.array(eps), np.zeros(len(vals), np.int8))
+    o = gsim.solve(f.value, np.array(t0), np.array(t1), p, markets(f))
+    x, M1 = _gsim_reference(M, T0, T1, Em, Es, Ex)
+    order = {(e, i): k for k, (e, i) in enumerate(zip(exp, imp))}
+    for r in range(R):
+        for v in range(R):
+            k = order[(names[r], names[v])]
+            assert o.price_ratio[k] == pytest.approx(1 + x[r], rel=1e-10)
+            assert o.value_new[k] == pytest.approx(M1[r, v], rel=1e-9)
+
+
+def test_gsim_many_products_batched_equals_one_by_one():
+    rng = np.random.default_rng(0)
+    rows = []
+    for code in (100630, 870323, 720851):
+        for e in ("AAA", "BBB", "CCC"):
+            for i in ("AAA", "BBB"):
+                rows.append((i, e, code, rng.uniform(1, 50), rng.uniform(0, 0.1), rng.uniform(0, 0.3)))
+    imp, exp, hs, vals, t0, t1 = map(list, zip(*rows))
+    t1 = [a + b for a, b in zip(t0, t1)]
+    n = len(rows)
+    f = Flows.build(imp, exp, hs, [6] * n, vals)
+    p = Parameters(np.full(n, -1.2), np.full(n, 3.0), np.full(n, 2.0), np.zeros(n, np.int8))
+    together = gsim.solve(f.value, np.array(t0), np.array(t1), p, markets(f))
+    for code in (100630, 870323, 720851):
+        m = np.array(hs) == code
+        sub = f.subset(m)
+        ps = Parameters(p.eta[m], p.sigma[m], p.eps[m], p.sigma_source[m])
+        alone = gsim.solve(sub.value, np.array(t0)[m], np.array(t1)[m], ps, markets(sub))
+        assert_allclose(together.value_new[m], alone.value_new, rtol=1e-12)
