@@ -198,3 +198,37 @@ def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], l
         results.append((d, r))
         warnings = warnings or w
     return results, warnings
+
+
+# -- compare ---------------------------------------------------------------------------------------
+
+def compare(files, as_of: dt.date | None = None, basis: str | None = None):
+    """Run every scenario (errors in any file are all reported) and put them side by side."""
+    import dataclasses
+
+    from .compare import Comparison
+    problems, loaded = [], []
+    for f in files:
+        try:
+            sf = _as_file(f)
+            if basis is not None:
+                sf = dataclasses.replace(sf, spec=sf.spec.model_copy(
+                    update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
+            loaded.append(sf)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    cache: dict = {}
+    results, warnings = [], []
+    for sf in loaded:
+        d = sf.spec.data
+        key = (d.flows, d.basis, tuple(d.regions), str(sf.data_dir))
+        if key not in cache:
+            cache[key] = dataset_for(sf)
+        r, w = run(sf, as_of=as_of, dataset=cache[key])
+        results.append(r)
+        warnings.extend(w)
+    if len({(r.scenario["dataset"], r.scenario["basis"]) for r in results}) > 1:
+        warnings.append("the scenarios use different datasets or bases: their differences mix policy and data")
+    return Comparison(results), warnings

@@ -145,6 +145,50 @@ def run(
             sys.stdout.write(text)
 
 
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario TOML files; deltas are against the first.")],
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
+    basis: Annotated[Optional[str], typer.Option("--basis", help="Override every file's [data] basis.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
+):
+    """Run several scenarios and show them side by side, with deltas against the first."""
+    when = _parse_date(as_of)
+    if len(files) < 2:
+        raise typer.BadParameter("give at least two scenario files", param_hint="FILES")
+    fmt = format.value if format else None
+    if output is not None and fmt is None:
+        from .report import format_from_suffix
+        fmt = format_from_suffix(output)
+        if fmt is None:
+            raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
+                                     param_hint="--output")
+    fmt = fmt or "table"
+    with _handled():
+        from . import api
+        from .report import compare as render_compare
+        from .report import write_atomic
+        cmp, warnings = api.compare(files, as_of=when, basis=basis)
+        for w in warnings:
+            err.print(f"warning: {w}", markup=False)
+        if fmt == "table":
+            if output is None:
+                out.print(render_compare.renderable(cmp))
+                return
+            console = Console(file=io.StringIO(), width=160, highlight=False)
+            console.print(render_compare.renderable(cmp))
+            text = console.file.getvalue()
+        else:
+            text = {"json": render_compare.to_json, "csv": render_compare.to_csv,
+                    "markdown": render_compare.to_markdown}[fmt](cmp)
+        if output is not None:
+            write_atomic(output, text)
+            err.print(f"wrote {output}", markup=False)
+        else:
+            sys.stdout.write(text)
+
+
 def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
     parts = text.split(":")
     if len(parts) != 3:

@@ -1,0 +1,136 @@
+"""Rendering a comparison: side-by-side terminal and Markdown tables, JSON and CSV."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..compare import Comparison
+from .writers import _md_table, _records
+
+RATE_GROUPS = {"tariff"}
+GROUP_TITLES = {"balance": "Balance (exports − imports)", "trade": "Trade", "tariff": "Effective tariff",
+                "imports": "Imports covered by the data", "exports": "Exports covered by the data",
+                "revenue": "Tariff revenue", "welfare": "Welfare change"}
+
+
+def _fmt(group: str, x: float, div: float) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "n/a"
+    return f"{x * 100:.2f}%" if group in RATE_GROUPS else f"{x / div:,.2f}"
+
+
+def _delta(group: str, x: float, base: float, div: float) -> str:
+    if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in (x, base)):
+        return "n/a"
+    d = x - base
+    return f"{d * 100:+.2f} pt" if group in RATE_GROUPS else f"{d / div:+,.2f}"
+
+
+def _unit(cmp: Comparison) -> tuple[float, str]:
+    from . import tables
+    return tables.money_unit(cmp.results[0])
+
+
+def _rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
+    div, _ = _unit(cmp)
+    head = cmp.headline()
+    labels = cmp.labels
+    columns = ["Figure", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
+    rows = []
+    for r in head.itertuples(index=False):
+        group, of, values = r[0], r[1], list(r[2:])
+        row = [f"{GROUP_TITLES[group]}: {of}", _fmt(group, values[0], div)]
+        for v in values[1:]:
+            row += [_fmt(group, v, div), _delta(group, v, values[0], div)]
+        rows.append(row)
+    return columns, rows
+
+
+def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
+    div, _ = _unit(cmp)
+    ch = cmp.chapters_that_differ()
+    labels = cmp.labels
+    columns = ["Flow", "Chapter", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
+    rows = []
+    for r in ch.itertuples(index=False):
+        d = r._asdict()
+        name = d["chapter_name"] if len(d["chapter_name"]) <= 40 else d["chapter_name"][:39] + "…"
+        vals = list(r[4:])
+        row = [f"{d['exporter']} → {d['importer']}", f"{d['chapter']} {name}", f"{vals[0] / div:,.2f}"]
+        for v in vals[1:]:
+            row += [f"{v / div:,.2f}", f"{(v - vals[0]) / div:+,.2f}"]
+        rows.append(row)
+    return columns, rows
+
+
+def renderable(cmp: Comparison) -> Group:
+    _, label = _unit(cmp)
+    parts = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
+    for lab, r in zip(cmp.labels, cmp.results):
+        s = r.scenario
+        parts.append(Text(f"  {lab}: {s['name']} (model {s['model']}, basis {s['basis']}"
+                          + (f", as of {s['as_of']}" if s["as_of"] else "") + ")", style="dim"))
+    for title, (columns, rows) in (("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))):
+        t = Table(title=title, title_justify="left", title_style="bold")
+        for i, c in enumerate(columns):
+            t.add_column(c, justify="left" if i == 0 or c == "Chapter" else "right")
+        for row in rows:
+            t.add_row(*row)
+        parts.append(t)
+    notes = Text("Notes\n", style="bold")
+    seen = []
+    for r in cmp.results:
+        for n in r.notes[:2]:
+            if n not in seen:
+                seen.append(n)
+    for n in seen:
+        notes.append(f"• {n}\n", style="dim")
+    parts.append(notes)
+    return Group(*parts)
+
+
+def to_markdown(cmp: Comparison) -> str:
+    _, label = _unit(cmp)
+    out = [f"## Scenarios compared ({label}; Δ against {cmp.labels[0]})", ""]
+    for lab, r in zip(cmp.labels, cmp.results):
+        out.append(f"- `{lab}`: {r.scenario['name']} (model `{r.scenario['model']}`, basis `{r.scenario['basis']}`)")
+    out.append("")
+    for title, (columns, rows) in (("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))):
+        out += [f"### {title}", "", _md_table(columns, rows), ""]
+    return "\n".join(out)
+
+
+def to_json(cmp: Comparison) -> str:
+    doc = {"scenarios": [r.scenario for r in cmp.results], "labels": cmp.labels}
+    for table in ("countries", "pairs", "balances", "chapters"):
+        df = cmp.long(table)
+        doc[table] = _records(df, list(df.columns))
+    head = cmp.headline()
+    doc["headline"] = _records(head, list(head.columns))
+    doc["notes"] = [n for r in cmp.results[:1] for n in r.notes]
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_csv(cmp: Comparison) -> str:
+    """One long table: ``table, scenario, country, partner, exporter, importer, chapter, field, value, delta_vs_first``."""
+    rows = []
+    for table, keys in (("countries", ["country"]), ("pairs", ["exporter", "importer"]),
+                        ("balances", ["country", "partner"]), ("chapters", ["exporter", "importer", "chapter"])):
+        df = cmp.long(table)
+        fields = [c for c in df.columns if c not in keys and c != "scenario" and not c.endswith("_vs_first")
+                  and f"{c}_vs_first" in df.columns]
+        for rec in df.to_dict("records"):
+            for f in fields:
+                rows.append({"table": table, "scenario": rec["scenario"], **{k: rec[k] for k in keys},
+                             "field": f, "value": rec[f], "delta_vs_first": rec[f"{f}_vs_first"]})
+    cols = ["table", "scenario", "country", "partner", "exporter", "importer", "chapter", "field", "value", "delta_vs_first"]
+    buf = io.StringIO()
+    pd.DataFrame(rows, columns=cols).to_csv(buf, index=False, float_format="%.6f")
+    return buf.getvalue()
