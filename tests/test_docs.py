@@ -36,3 +36,23 @@ def test_examples_run(root, tmp_path):
         except Exception as exc:  # pragma: no cover - the message is the point
             pytest.fail(f"example {i} ({text.splitlines()[0]}) failed: {exc}")
         assert len(result.pairs) > 0
+
+
+def test_models_worked_example_numbers(root):
+    """The table in docs/MODELS.md is what the documented command prints."""
+    from simulator.report import compare as render
+    ex = root / "docs" / "examples" / "armington-vs-smart"
+    cmp, _ = api.compare([ex / "armington.toml", ex / "smart.toml"])
+    head = cmp.headline().set_index(["figure", "of"])
+    got = {("trade", "KOR → USA"): (56.26, 5.77), ("trade", "JPN → USA"): (329.67, 369.23),
+           ("imports", "USA"): (385.93, 375.00), ("revenue", "USA"): (14.07, 1.44)}
+    for key, (arm, sm) in got.items():
+        assert round(head.loc[key, "armington.toml"], 2) == arm, key
+        assert round(head.loc[key, "smart.toml"], 2) == sm, key
+    doc = (root / "docs" / "MODELS.md").read_text("utf-8")
+    for number in ("56.26", "5.77", "329.67", "369.23", "385.93", "375.00", "14.07", "1.44", "-3.52", "-40.22"):
+        assert number in doc, number
+    r, _ = api.run(ex / "armington.toml")
+    p = r.products.set_index("exporter")
+    assert round(p.loc["KOR"].creation, 2) == -3.52 and round(p.loc["KOR"].diversion, 2) == -40.22
+    assert render.to_markdown(cmp)
