@@ -68,3 +68,19 @@ def test_shipped_scenarios_compare(root):
     r = CliRunner().invoke(app, ["compare", str(root / "scenarios" / "baseline.toml"), str(root / "scenarios" / "exemption.toml")])
     assert r.exit_code == 0, r.stderr
     assert "Balance (exports − imports): KOR vs USA" in r.stdout
+
+
+@pytest.mark.parametrize("model", ["armington", "constant", "smart", "gsim"])
+def test_every_model_runs_on_a_textbook_setup(tmp_path, model):
+    """Regions of the user's naming, trade within a region, non-zero base tariffs on every flow."""
+    (tmp_path / "f.csv").write_text(FLOWS)
+    s = tmp_path / "s.toml"
+    s.write_text(f'name = "m"\n[model]\nname = "{model}"\n[data]\nflows = "f.csv"\nregions = ["HOME", "RW"]\n'
+                 '[elasticities]\nsubstitution = 2.0\nexport_supply = 1.5\n'
+                 '[[measures]]\nid = "m"\nrate = 0.2\nimporter = "HOME"\nexporters = ["RW"]\n')
+    r = CliRunner().invoke(app, ["run", str(s), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    pairs = {(p["exporter"], p["importer"]): p for p in json.loads(r.stdout)["pairs"]}
+    assert pairs[("RW", "HOME")]["value_new"] < 50
+    if model != "constant":
+        assert pairs[("HOME", "HOME")]["value_new"] != 100     # buyers switch to the home source
