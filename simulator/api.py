@@ -27,7 +27,7 @@ from .schedule import Plan, Schedule, compile_schedule
 def dataset_for(sf: ScenarioFile) -> Dataset:
     d = sf.spec.data
     return load_dataset(d.flows, d.basis, base_dir=sf.data_dir or sf.path.parent, regions=tuple(d.regions),
-                        shown_as=sf.shown_as)
+                        shown_as=sf.shown_as, market_specific=tuple(d.market_specific))
 
 
 def _as_file(scenario) -> ScenarioFile:
@@ -62,6 +62,11 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     when = as_of or spec.as_of
     sched = compile_schedule(flows, plan, when)
     warnings = rule_warnings(sf, plan, flows)
+    dated = [r.id for r in (*plan.measures, *plan.exemptions, *plan.preferences, *plan.quotas, *plan.commitments)
+             if getattr(r, "effective", None) or getattr(r, "expires", None)]
+    if when is None and dated:
+        warnings.append(f"{sf.shown_as}: no as_of date, so every dated instrument applies at once "
+                        f"({len(dated)} have dates); set as_of in the file or use --as-of")
     for mid, missing in sched.unpriced_specific.items():
         if missing:
             warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
@@ -223,7 +228,7 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None):
     results, warnings = [], []
     for sf in loaded:
         d = sf.spec.data
-        key = (d.flows, d.basis, tuple(d.regions), str(sf.data_dir))
+        key = (d.flows, d.basis, tuple(d.regions), tuple(d.market_specific), str(sf.data_dir))
         if key not in cache:
             cache[key] = dataset_for(sf)
         r, w = run(sf, as_of=as_of, dataset=cache[key])

@@ -52,6 +52,9 @@ class Flows:
     regions: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
     unit: tuple[str, ...] | None = None   # unit of each flow's quantity, where the data gives one
+    # Regions whose make-up depends on the market ("the rest of the world" of each importer): as exporters
+    # they are a separate supplier in every market, never one supplier with one world price.
+    market_specific: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self):
         n = self.value.shape[0]
@@ -71,7 +74,8 @@ class Flows:
         return Flows(self.countries, pick(self.importer), pick(self.exporter), pick(self.hs), pick(self.hs_digits),
                      pick(self.value), pick(self.base_rate), pick(self.mfn_rate), pick(self.quantity), pick(self.flags),
                      self.regions, self.description,
-                     None if self.unit is None else tuple(np.array(self.unit, dtype=object)[mask].tolist()))
+                     None if self.unit is None else tuple(np.array(self.unit, dtype=object)[mask].tolist()),
+                     self.market_specific)
 
     def index(self, code: str) -> int:
         return self.countries.index(code)
@@ -83,7 +87,7 @@ class Flows:
 
     @staticmethod
     def build(importer, exporter, hs_codes, hs_digits, value, base_rate=None, quantity=None, flags=None,
-              regions=(), description="", mfn_rate=None, unit=None) -> "Flows":
+              regions=(), description="", mfn_rate=None, unit=None, market_specific=()) -> "Flows":
         """Assemble from columns of country codes (strings) and numbers."""
         importer = np.asarray(importer, dtype=object)
         exporter = np.asarray(exporter, dtype=object)
@@ -106,4 +110,5 @@ class Flows:
             regions=frozenset(regions),
             description=description,
             unit=None if unit is None else tuple(str(u) for u in unit),
+            market_specific=frozenset(market_specific),
         )

@@ -41,11 +41,24 @@ def product_key(flows: Flows) -> np.ndarray:
     return code * 16 + digits
 
 
+def supplier_country(flows: Flows) -> np.ndarray:
+    """The exporter of each flow as a supplier: a market-specific region (the rest of the world of each
+    importer) becomes a separate supplier per importer, numbered after the real countries."""
+    exp = flows.exporter.astype(np.int64)
+    n_c = len(flows.countries)
+    local = [i for i, c in enumerate(flows.countries) if c in flows.market_specific]
+    if local:
+        hit = np.isin(exp, local)
+        exp = np.where(hit, n_c + exp * n_c + flows.importer, exp)
+    return exp
+
+
 def markets(flows: Flows) -> Markets:
     product = product_key(flows)
     n_c = len(flows.countries)
+    exp = supplier_country(flows)
     _, market = np.unique(product * n_c + flows.importer, return_inverse=True)
-    _, supplier = np.unique(product * n_c + flows.exporter, return_inverse=True)
+    _, supplier = np.unique(product * (n_c * (n_c + 1) + n_c) + exp, return_inverse=True)
     return Markets(market.ravel(), int(market.max()) + 1 if len(flows) else 0,
                    supplier.ravel(), int(supplier.max()) + 1 if len(flows) else 0, product,
-                   flows.importer.astype(np.int64), flows.exporter.astype(np.int64))
+                   flows.importer.astype(np.int64), exp)

@@ -22,7 +22,9 @@ from simulator.cli import app
 ROOT = Path(__file__).parents[1]
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
-EXEMPTION = SCENARIOS / "exemption.toml"
+# A fixed fixture, so that these tests do not move with the scenario library: the US adds 25% to every
+# import, Korea exempt, constant model.
+EXEMPTION = ROOT / "tests" / "scenarios" / "universal-25-korea-exempt.toml"
 BAD = ROOT / "tests" / "bad_scenarios"
 
 COUNTRY_FIELDS = ["country", "exports_base", "exports_new", "imports_base", "imports_new", "tariff_revenue_base",
@@ -89,7 +91,7 @@ def test_run_json_documented_fields(exemption_doc):
     assert {"scenario", "countries", "pairs", "balances"} <= set(doc)
     assert "products" in doc
     assert doc["scenario"]["name"] == "US 25% on all imports, Korea exempt"
-    assert doc["scenario"]["file"] == "exemption.toml"
+    assert doc["scenario"]["file"] == "universal-25-korea-exempt.toml"
     assert doc["scenario"]["basis"] == "census-2024"
     assert doc["countries"] and doc["pairs"] and doc["balances"] and doc["products"]
     # the contract's fields come first, in order; later versions may only add fields after them

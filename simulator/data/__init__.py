@@ -22,7 +22,8 @@ class Dataset:
 
 
 def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = None,
-                 regions: tuple[str, ...] = (), shown_as: str | None = None) -> Dataset:
+                 regions: tuple[str, ...] = (), shown_as: str | None = None,
+                 market_specific: tuple[str, ...] = ()) -> Dataset:
     """A bundled dataset id, or a path to a CSV/Parquet flows file (relative to ``base_dir``)."""
     where = shown_as or "data"
     if spec in BUNDLED:
@@ -44,7 +45,13 @@ def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = No
                                  "a user's flows file is used as given (omit 'basis' or write \"as-given\")"))
     if not path.exists():
         raise InputError(Problem(where, "data.flows", f"flows file '{spec}' not found (looked in {path.parent or '.'})"))
+    unknown = [r for r in market_specific if r not in regions]
+    if unknown:
+        raise InputError(Problem(where, "data.market_specific", f"{', '.join(unknown)} not among data.regions"))
     flows = user_flows.read(path, frozenset(regions), str(spec))
+    if market_specific:
+        import dataclasses
+        flows = dataclasses.replace(flows, market_specific=frozenset(market_specific))
     return Dataset(str(spec), flows, "as-given", f"values as given in {spec}",
                    [f"Flows as given in {spec}; no benchmark to official totals."])
 

@@ -247,7 +247,7 @@ def build(basis: str) -> tuple[Flows, list[str]]:
                              f"(${target / 1e9:,.2f} bn); every line scaled by {target / listed:.4f} to match.")
         df = pd.concat([df, pd.DataFrame(extra, columns=df.columns)], ignore_index=True)
     flows = Flows.build(df.importer, df.exporter, df.hs, df.digits, df.value, df.base_rate, mfn_rate=df.mfn_rate,
-                        flags=df["flags"].astype(np.uint8), regions=REGIONS,
+                        flags=df["flags"].astype(np.uint8), regions=REGIONS, market_specific={"ROW"},
                         description="US-Korea 2024 baseline")
     return flows, notes
 

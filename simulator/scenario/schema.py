@@ -256,6 +256,8 @@ class DataSection(Strict):
     flows: str = Field("kor-usa-2024", description="A bundled dataset id, or a CSV/Parquet file relative to the scenario file.")
     basis: str | None = Field(None, description="Benchmark of the bundled data: 'census-2024' (default), 'kcs-2024' or 'itemised'.")
     regions: list[str] = Field(default_factory=list, description="Region codes your own flows file uses besides ISO3 codes, e.g. ['RW'].")
+    market_specific: list[str] = Field(default_factory=list, description="Regions that stand for each importer's rest of the "
+                                       "world, so a separate supplier in every market (the bundled data: ['ROW']).")
 
 
 MODEL_NAMES = ("armington", "constant", "smart", "gsim")
