@@ -150,7 +150,11 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     sel = hs.PrefixSet([hs.parse_prefix(hs_prefix)]).matches(flows.hs, flows.hs_digits)
     mask = sel & (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
     if not mask.any():
-        raise InputError(Problem(None, "--hs", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}"))
+        from .flows import RESIDUAL
+        direction = (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
+        hint = ("; this direction's other products are one residual line 'other goods, not itemised' with no HS code, "
+                "so no rule on an HS prefix applies to them" if (direction & ((flows.flags & RESIDUAL) != 0)).any() else "")
+        raise InputError(Problem(None, "--hs", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}{hint}"))
     order = np.flatnonzero(mask)[np.argsort(-flows.value[mask], kind="stable")]
     pick = np.zeros(len(flows), bool)
     pick[order[:limit]] = True

@@ -257,7 +257,7 @@ def validate(
 
 @app.command()
 def explain(
-    file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    files: Annotated[list[Path], typer.Argument(help="Scenario TOML file(s); with several, the rate in each is summarised.")],
     importer: Annotated[str, typer.Option("--importer", help="Importing country, e.g. USA.")],
     exporter: Annotated[str, typer.Option("--exporter", help="Exporting country, e.g. KOR.")],
     hs: Annotated[str, typer.Option("--hs", help="HS prefix, e.g. 8703 (every flow under it is explained).")],
@@ -269,12 +269,21 @@ def explain(
     when = _parse_date(as_of)
     with _handled():
         from . import api
-        from .report.explain import explanation_json, explanation_renderable
-        ex = api.explain(file, importer.upper(), exporter.upper(), hs, when, limit)
-        if format is not None and format.value == "json":
-            sys.stdout.write(explanation_json(ex))
-        else:
+        from .report.explain import explanation_json, explanation_renderable, history_json, history_renderable
+        explanations = [api.explain(f, importer.upper(), exporter.upper(), hs, when, limit) for f in files]
+        as_json = format is not None and format.value == "json"
+        if len(explanations) == 1:
+            if as_json:
+                sys.stdout.write(explanation_json(explanations[0]))
+            else:
+                out.print(explanation_renderable(explanations[0]))
+            return
+        if as_json:
+            sys.stdout.write(history_json(explanations, [str(f) for f in files]))
+            return
+        for ex in explanations:
             out.print(explanation_renderable(ex))
+        out.print(history_renderable(explanations, [f.name for f in files]))
 
 
 @app.command()

@@ -225,7 +225,8 @@ def itemised() -> pd.DataFrame:
     return pd.concat([_us_market(), _korea_market()], ignore_index=True)
 
 
-def build(basis: str) -> tuple[Flows, list[str]]:
+@lru_cache(maxsize=4)
+def build(basis: str) -> tuple[Flows, tuple[str, ...]]:
     """Flows for one basis, and notes saying how each direction was benchmarked."""
     df = itemised().copy()
     notes = []
@@ -249,7 +250,7 @@ def build(basis: str) -> tuple[Flows, list[str]]:
     flows = Flows.build(df.importer, df.exporter, df.hs, df.digits, df.value, df.base_rate, mfn_rate=df.mfn_rate,
                         flags=df["flags"].astype(np.uint8), regions=REGIONS, market_specific={"ROW"},
                         description="US-Korea 2024 baseline")
-    return flows, notes
+    return flows, tuple(notes)
 
 
 DATA_NOTES = [

@@ -34,9 +34,32 @@ def explanation_renderable(ex) -> Group:
     return Group(*parts)
 
 
+def _explanation_dict(ex) -> dict:
+    return {"scenario": ex.scenario, "as_of": ex.as_of.isoformat() if ex.as_of else None,
+            "matched": ex.total_matched, "flows": ex.flows}
+
+
 def explanation_json(ex) -> str:
-    return json.dumps({"scenario": ex.scenario, "as_of": ex.as_of.isoformat() if ex.as_of else None,
-                       "matched": ex.total_matched, "flows": ex.flows}, indent=2) + "\n"
+    return json.dumps(_explanation_dict(ex), indent=2) + "\n"
+
+
+def history_renderable(explanations, files: list[str]) -> Table:
+    """The rate of each explained flow in each scenario, side by side."""
+    codes = list(dict.fromkeys(f["hs"] for ex in explanations for f in ex.flows))
+    t = Table(title="Rate by scenario (before quotas and commitments)", title_justify="left", title_style="bold")
+    t.add_column("Scenario")
+    t.add_column("As of")
+    for c in codes:
+        t.add_column(f"HS {c}", justify="right")
+    for name, ex in zip(files, explanations):
+        rates = {f["hs"]: f["rate_scenario"] for f in ex.flows}
+        t.add_row(name, str(ex.as_of or "all dates"), *[_r(rates.get(c)) for c in codes])
+    return t
+
+
+def history_json(explanations, files: list[str]) -> str:
+    return json.dumps({"scenarios": [{"file": f, **_explanation_dict(ex)} for f, ex in zip(files, explanations)]},
+                      indent=2) + "\n"
 
 
 def path_frame(series: list[tuple]) -> pd.DataFrame:
