@@ -56,3 +56,24 @@ def test_models_worked_example_numbers(root):
     p = r.products.set_index("exporter")
     assert round(p.loc["KOR"].creation, 2) == -3.52 and round(p.loc["KOR"].diversion, 2) == -40.22
     assert render.to_markdown(cmp)
+
+
+def test_gsim_reproduces_the_published_four_region_example(root):
+    """docs/examples/gsim-4x4: world price changes as reported with the published inputs."""
+    r, _ = api.run(root / "docs" / "examples" / "gsim-4x4" / "us-eu-fta.toml")
+    x = r.prices.set_index("exporter").price_change
+    assert [round(x[c], 4) for c in ("US", "JP", "EU", "RW")] == [0.0792, -0.0316, 0.0480, -0.0184]
+
+
+def test_briefing_tables_are_current(root):
+    """docs/us-korea-2025.md quotes tariffsim compare: the quoted tables must be what it prints now."""
+    from simulator.report import compare as render
+    text = (root / "docs" / "us-korea-2025.md").read_text("utf-8")
+    s = root / "scenarios"
+    for files in ([s / "baseline.toml", s / "reciprocal-25.toml", s / "floor-15.toml", s / "exemption.toml"],
+                  [s / "pause-10.toml", s / "reciprocal-25.toml"],
+                  [s / "deal-15-additive.toml", s / "retaliation.toml"]):
+        cmp, _ = api.compare(files)
+        md = render.to_markdown(cmp)
+        head = md[md.index("| Figure"):md.index("### HS chapters")].strip()
+        assert head in text, [f.name for f in files]
