@@ -86,6 +86,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         f"Model '{spec.model.name}': {DESCRIPTIONS[spec.model.name]}; import demand elasticity {el.import_demand:g}, "
         f"{supply}{overrides}.",
         CLOSURE_NOTE,
+        *([f"Scenario: {spec.description}"] if spec.description else []),
         *data.notes,
         *sol.outcome.notes,
     ]

@@ -37,3 +37,13 @@ def test_readme_own_data_example_runs(root, tmp_path):
     assert abs(pairs[("RW", "HOME")]["value_new"] - 50 * (rq / rP) ** -sigma / rP) < 1e-9
     assert abs(pairs[("HOME", "HOME")]["value_new"] - 100 * rP ** sigma / rP) < 1e-9
     assert pairs[("HOME", "RW")]["value_new"] == 40
+
+
+def test_readme_shows_the_real_output_of_the_first_command(root):
+    """The tables quoted in the README are what `tariffsim run scenarios/exemption.toml` prints."""
+    readme = (root / "README.md").read_text()
+    quoted = next(b for b in _blocks(readme, "text") if "Bilateral trade" in b)
+    res = CliRunner().invoke(app, ["run", str(root / "scenarios" / "exemption.toml")])
+    assert res.exit_code == 0, res.stderr
+    tables = lambda t: t[t.index("Bilateral trade"):t.index("Notes")].rstrip()  # noqa: E731
+    assert tables(quoted) == tables(res.stdout)
