@@ -82,6 +82,20 @@ def main_options(
     STATE["debug"] = debug
 
 
+def _output_format(format: Optional["Format"], output: Optional[Path]) -> str:
+    """--format if given, else the -o file's suffix, else a table."""
+    if format is not None:
+        return format.value
+    if output is None:
+        return "table"
+    from .report import format_from_suffix
+    fmt = format_from_suffix(output)
+    if fmt is None:
+        raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
+                                 param_hint="--output")
+    return fmt
+
+
 def _parse_date(text: str | None) -> dt.date | None:
     if text is None:
         return None
@@ -106,14 +120,7 @@ def run(
     when = _parse_date(as_of)
     if path is not None and as_of is not None:
         raise typer.BadParameter("use either --as-of or --path", param_hint="--path")
-    fmt = format.value if format else None
-    if output is not None and fmt is None:
-        from .report import format_from_suffix
-        fmt = format_from_suffix(output)
-        if fmt is None:
-            raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
-                                     param_hint="--output")
-    fmt = fmt or "table"
+    fmt = _output_format(format, output)
     with _handled():
         from . import api
         from .report import render, write_atomic
@@ -157,14 +164,7 @@ def compare(
     when = _parse_date(as_of)
     if len(files) < 2:
         raise typer.BadParameter("give at least two scenario files", param_hint="FILES")
-    fmt = format.value if format else None
-    if output is not None and fmt is None:
-        from .report import format_from_suffix
-        fmt = format_from_suffix(output)
-        if fmt is None:
-            raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
-                                     param_hint="--output")
-    fmt = fmt or "table"
+    fmt = _output_format(format, output)
     with _handled():
         from . import api
         from .report import compare as render_compare

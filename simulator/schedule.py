@@ -48,8 +48,10 @@ class Selector:
         return m
 
 
-@dataclass(frozen=True)
-class Dates:
+@dataclass(frozen=True, kw_only=True)
+class Dated:
+    """Every rule may carry dates: in force on d when effective <= d < expires (always, with no date)."""
+
     effective: dt.date | None = None
     expires: dt.date | None = None
 
@@ -60,13 +62,11 @@ class Dates:
 
 
 @dataclass(frozen=True)
-class MeasureRule:
+class MeasureRule(Dated):
     id: str
     kind: str                       # add | set | cap | cut | swiss | floor | specific | ntm
     rate: float | None
     where: Selector
-    effective: dt.date | None = None
-    expires: dt.date | None = None
     share: float = 1.0
     coefficient: float | None = None
     duty: float | None = None
@@ -76,39 +76,26 @@ class MeasureRule:
     reference: str = ""
     mirror_of: str | None = None
 
-    def in_force(self, as_of):
-        return Dates(self.effective, self.expires).in_force(as_of)
-
 
 @dataclass(frozen=True)
-class ExemptionRule:
+class ExemptionRule(Dated):
     measure_ids: tuple[str, ...]    # ("*",) lifts every measure
     where: Selector
     share: float = 1.0
-    effective: dt.date | None = None
-    expires: dt.date | None = None
     id: str | None = None
-
-    def in_force(self, as_of):
-        return Dates(self.effective, self.expires).in_force(as_of)
 
 
 @dataclass(frozen=True)
-class PreferenceRule:
+class PreferenceRule(Dated):
     id: str
     where: Selector
     rate: float | None              # None: the data's base rate of each line
     utilisation: float = 1.0
-    effective: dt.date | None = None
-    expires: dt.date | None = None
     agreement: str = ""
-
-    def in_force(self, as_of):
-        return Dates(self.effective, self.expires).in_force(as_of)
 
 
 @dataclass(frozen=True)
-class QuotaRule:
+class QuotaRule(Dated):
     id: str
     kind: str                       # trq | quota | export-restraint
     where: Selector
@@ -117,25 +104,15 @@ class QuotaRule:
     rent: str                       # importer | exporter | government
     in_rate: float | None = None
     out_rate: float | None = None
-    effective: dt.date | None = None
-    expires: dt.date | None = None
     reference: str = ""
-
-    def in_force(self, as_of):
-        return Dates(self.effective, self.expires).in_force(as_of)
 
 
 @dataclass(frozen=True)
-class CommitmentRule:
+class CommitmentRule(Dated):
     id: str
     where: Selector
     target: float
-    effective: dt.date | None = None
-    expires: dt.date | None = None
     reference: str = ""
-
-    def in_force(self, as_of):
-        return Dates(self.effective, self.expires).in_force(as_of)
 
 
 @dataclass(frozen=True)

@@ -137,18 +137,19 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
                 r.problem("exemptions", i, f"exemptions[{i}].measures[{j}]", f"no measure with id '{mid}'{suggest(mid, ids)}"
                           + (f"; measures: {', '.join(ids)}" if ids else "; the scenario defines no measures"))
         exemptions.append(ExemptionRule(tuple(mid for mid in e.measures if mid == "*" or mid in ids),
-                                        r.selector(e, "exemptions", i), e.share, e.effective, e.expires, e.id))
+                                        r.selector(e, "exemptions", i), share=e.share, effective=e.effective,
+                                        expires=e.expires, id=e.id))
 
     preferences = [PreferenceRule(p.id, r.selector(p, "preferences", i), None if p.rate == "data" else p.rate,
-                                  p.utilisation, p.effective, p.expires, p.agreement)
+                                  p.utilisation, agreement=p.agreement, effective=p.effective, expires=p.expires)
                    for i, p in enumerate(spec.preferences)]
     quotas = [QuotaRule(q.id, q.kind, r.selector(q, "quotas", i), q.limit_value, q.limit_quantity,
                         q.rent or ("importer" if q.kind == "trq" else "exporter"), q.in_rate, q.out_rate,
-                        q.effective, q.expires, q.reference)
+                        reference=q.reference, effective=q.effective, expires=q.expires)
               for i, q in enumerate(spec.quotas)]
     commitments = [CommitmentRule(c.id, r.selector(c, "commitments", i, importer=[c.importer], exporters=[c.exporter],
                                                    products=c.products, exclude=[]),
-                                  c.target, c.effective, c.expires, c.reference)
+                                  c.target, reference=c.reference, effective=c.effective, expires=c.expires)
                    for i, c in enumerate(spec.commitments)]
     if r.problems:
         raise InputError(r.problems)
