@@ -373,6 +373,35 @@ def data_coverage(
         out.print(t)
 
 
+@data_app.command("import")
+def data_import(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="Source format: baci, comtrade or census.")],
+    source: Annotated[Path, typer.Argument(metavar="SOURCE", help="The downloaded file (BACI or Comtrade CSV, Census API JSON).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Flows file to write: .csv or .parquet.")],
+    country_codes: Annotated[Optional[Path], typer.Option("--country-codes", help="The source's country code mapping: "
+                             "BACI's country_codes_V*.csv; for Census a CSV cty_code,iso3; for Comtrade code,iso3.")] = None,
+    concordance: Annotated[Optional[Path], typer.Option("--concordance", help="CSV from_hs,to_hs[,weight] converting "
+                           "the source's HS revision.")] = None,
+    hs_revision: Annotated[Optional[str], typer.Option("--hs-revision", help="The source's HS revision, recorded in "
+                           "the notes (e.g. HS2017).")] = None,
+    flows: Annotated[Optional[str], typer.Option("--flows", help="imports or exports: Comtrade rows to use (default "
+                     "imports; exports are mirrored); Census: must match the file.")] = None,
+    hs_level: Annotated[Optional[int], typer.Option("--hs-level", help="HS digits to keep (Comtrade, Census; "
+                        "default 6).")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="Keep this year (needed if the file holds several).")] = None,
+):
+    """Convert a BACI, Comtrade or Census download into a flows file, to use as a scenario's data.flows."""
+    with _handled():
+        from .data import importers
+        importers.check_output(output)
+        result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
+                                   hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
+        importers.write(result, output)
+        err.print(importers.summary(result, output), markup=False)
+        for note in result.attrs.get("notes", []):
+            err.print(f"note: {note}", markup=False)
+
+
 def main():
     app()
 

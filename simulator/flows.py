@@ -7,6 +7,7 @@ One element per flow (exporter -> importer, one HS code). Values are at world pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -37,7 +38,7 @@ FLAG_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # identity equality: a Flows can key caches
 class Flows:
     countries: tuple[str, ...]
     importer: np.ndarray       # int32 index into countries
@@ -64,6 +65,12 @@ class Flows:
                 raise ValueError(f"Flows.{name} has shape {arr.shape}, expected ({n},)")
             arr.flags.writeable = False
         self.value.flags.writeable = False
+
+    @cached_property
+    def hs_unique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, digits, inverse) of the distinct HS codes: rules are matched against these once and
+        gathered back to flows, instead of being matched against every flow."""
+        return hs.unique_codes(self.hs, self.hs_digits)
 
     def __len__(self) -> int:
         return self.value.shape[0]

@@ -7,7 +7,9 @@ exporter of one product (HS6), across every market it sells into.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -15,7 +17,7 @@ from . import hs
 from .flows import Flows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Markets:
     market: np.ndarray        # market index of each flow
     n_markets: int
@@ -24,6 +26,33 @@ class Markets:
     product: np.ndarray       # product code of each flow's market (code * 16 + digits)
     imp_country: np.ndarray   # importer index of each flow
     exp_country: np.ndarray   # exporter index of each flow
+    order: np.ndarray         # flows sorted by market, for per-market reductions other than sums
+    starts: np.ndarray        # first position of each market in that order
+
+    @property
+    def first(self) -> np.ndarray:
+        """One flow of each market (market-level parameters are read from it)."""
+        return self.order[self.starts]
+
+    @cached_property
+    def supplier_first(self) -> np.ndarray:
+        """One flow of each supplier."""
+        out = np.zeros(self.n_suppliers, dtype=np.int64)
+        out[self.supplier[::-1]] = np.arange(self.supplier.size)[::-1]
+        return out
+
+    @cached_property
+    def supplier_market(self) -> tuple[np.ndarray, int]:
+        """Index of each flow's (supplier, market) pair, and how many pairs: a supplier's lines in one market."""
+        _, idx = np.unique(self.supplier.astype(np.int64) * max(self.n_markets, 1) + self.market, return_inverse=True)
+        idx = idx.ravel()
+        return idx, int(idx.max()) + 1 if idx.size else 0
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        """Per market maximum (``np.maximum.reduceat`` over the market-sorted order)."""
+        if self.n_markets == 0:
+            return np.zeros(0)
+        return np.maximum.reduceat(values[self.order], self.starts)
 
     def sum(self, weights: np.ndarray) -> np.ndarray:
         """Per market."""
@@ -53,12 +82,25 @@ def supplier_country(flows: Flows) -> np.ndarray:
     return exp
 
 
+_CACHE: "weakref.WeakKeyDictionary[Flows, Markets]" = weakref.WeakKeyDictionary()
+
+
 def markets(flows: Flows) -> Markets:
+    """The market structure of a dataset, built once per Flows and kept while the Flows lives."""
+    if flows not in _CACHE:
+        _CACHE[flows] = _build(flows)
+    return _CACHE[flows]
+
+
+def _build(flows: Flows) -> Markets:
     product = product_key(flows)
     n_c = len(flows.countries)
     exp = supplier_country(flows)
     _, market = np.unique(product * n_c + flows.importer, return_inverse=True)
     _, supplier = np.unique(product * (n_c * (n_c + 1) + n_c) + exp, return_inverse=True)
-    return Markets(market.ravel(), int(market.max()) + 1 if len(flows) else 0,
-                   supplier.ravel(), int(supplier.max()) + 1 if len(flows) else 0, product,
-                   flows.importer.astype(np.int64), exp)
+    market = market.ravel()
+    n_markets = int(market.max()) + 1 if len(flows) else 0
+    order = np.argsort(market, kind="stable")
+    starts = np.searchsorted(market[order], np.arange(n_markets))
+    return Markets(market, n_markets, supplier.ravel(), int(supplier.max()) + 1 if len(flows) else 0, product,
+                   flows.importer.astype(np.int64), exp, order, starts)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -38,13 +39,17 @@ class Selector:
     exclude: tuple[tuple[int, int], ...] = ()
 
     def mask(self, flows: Flows) -> np.ndarray:
-        m = hs.PrefixSet(list(self.products)).matches(flows.hs, flows.hs_digits)
+        # products: matched on the distinct codes, gathered to flows; countries: a lookup table per country
+        ucodes, udigits, inverse = flows.hs_unique
+        hit = hs.PrefixSet(list(self.products)).matches_unique(ucodes, udigits)
         if self.exclude:
-            m &= ~hs.PrefixSet(list(self.exclude)).matches(flows.hs, flows.hs_digits)
-        if self.importers is not None:
-            m &= np.isin(flows.importer, list(self.importers))
-        if self.exporters is not None:
-            m &= np.isin(flows.exporter, list(self.exporters))
+            hit &= ~hs.PrefixSet(list(self.exclude)).matches_unique(ucodes, udigits)
+        m = hit[inverse]
+        for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
+            if chosen is not None:
+                table = np.zeros(len(flows.countries), dtype=bool)
+                table[list(chosen)] = True
+                m &= table[side]
         return m
 
 
@@ -148,7 +153,7 @@ class Schedule:
     unpriced_specific: dict[str, int] = field(default_factory=dict)   # id -> covered flows with no quantity
     steps: list[Step] = field(default_factory=list)
 
-    @property
+    @cached_property
     def t1_static(self) -> np.ndarray:
         """The scenario rate before quotas, commitments and re-pricing of specific duties."""
         return self.base1 + self.addon + self.specific_ave0
@@ -171,31 +176,58 @@ def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndar
     return np.where(np.isfinite(best), best, base)
 
 
+def _as_float(c: np.ndarray) -> np.ndarray:
+    return c.astype(np.float64) if c.dtype == bool else c
+
+
+def _scale_down(cov: dict, mid: str, by: np.ndarray) -> None:
+    """cov[mid] *= (1 - by). Coverage stays boolean (an eighth of the memory traffic) while every share is 1."""
+    c = cov[mid]
+    if by.dtype == bool:
+        if c.dtype == bool:
+            c &= ~by
+        else:
+            np.copyto(c, 0.0, where=by)
+    else:
+        c = _as_float(c)
+        c *= 1.0 - by
+        cov[mid] = c
+
+
 def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None) -> tuple[dict, dict]:
+    """Share of each flow each measure applies to: a boolean array while no share is involved."""
+    n = len(flows)
     in_force = {m.id: m.in_force(as_of) for m in plan.measures}
-    cov = {m.id: (m.where.mask(flows) * m.share if in_force[m.id] else np.zeros(len(flows))) for m in plan.measures}
+    cov = {}
+    for m in plan.measures:
+        c = m.where.mask(flows) if in_force[m.id] else np.zeros(n, dtype=bool)
+        cov[m.id] = c if m.share == 1.0 else c * m.share
     for ex in plan.exemptions:
         if not ex.in_force(as_of):
             continue
-        lifted = ex.where.mask(flows) * ex.share
+        lifted = ex.where.mask(flows)
+        if ex.share != 1.0:
+            lifted = lifted * ex.share
         ids = [m.id for m in plan.measures] if "*" in ex.measure_ids else ex.measure_ids
         for mid in ids:
-            before = cov[mid]
-            cov[mid] = before * (1 - lifted)
-            if trace is not None and (before * lifted > 0).any():
-                hit = before * lifted > 0
-                detail = [f"lifts {mid} on {s:.0%} of the flow" if h else "" for h, s in zip(hit, lifted)]
-                trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(len(flows), np.nan), hit, detail))
+            if trace is not None:
+                hit = (cov[mid] > 0) & (lifted > 0)
+                if hit.any():
+                    detail = [f"lifts {mid} on {s:.0%} of the flow" if h else "" for h, s in zip(hit, _as_float(lifted))]
+                    trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(n, np.nan), hit, detail))
+            _scale_down(cov, mid, lifted)
     # Exclusions use each excluding measure's own coverage, so their order does not matter.
-    own = dict(cov)
+    excluders = {m.id for m in plan.measures if m.excludes}
+    own = {mid: c.copy() for mid, c in cov.items() if mid in excluders}
     for m in plan.measures:
         for other in m.excludes:
-            before = cov[other]
-            cov[other] = before * (1 - own[m.id])
-            if trace is not None and (before * own[m.id] > 0).any():
-                hit = before * own[m.id] > 0
-                detail = [f"{m.id} applies on {s:.0%}: {other} does not" if h else "" for h, s in zip(hit, own[m.id])]
-                trace.append(Step(f"{m.id} excludes {other}", np.full(len(flows), np.nan), hit, detail))
+            if trace is not None:
+                hit = (cov[other] > 0) & (own[m.id] > 0)
+                if hit.any():
+                    detail = [f"{m.id} applies on {s:.0%}: {other} does not" if h else ""
+                              for h, s in zip(hit, _as_float(own[m.id]))]
+                    trace.append(Step(f"{m.id} excludes {other}", np.full(n, np.nan), hit, detail))
+            _scale_down(cov, other, own[m.id])
     return cov, in_force
 
 
@@ -218,9 +250,9 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     by_kind = {k: sorted((m for m in plan.measures if m.kind == k and in_force[m.id]), key=lambda m: m.id)
                for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
     # set: the highest set rate wins where several cover a flow; a share blends it with the base
-    set_rate, set_cov = np.full(n, -np.inf), np.zeros(n)
+    set_rate, set_cov = (np.full(n, -np.inf), np.zeros(n)) if by_kind["set"] else (None, None)
     for m in by_kind["set"]:
-        c = cov[m.id]
+        c = _as_float(cov[m.id])
         better = (c > 0) & (m.rate > set_rate)
         set_rate, set_cov = np.where(better, m.rate, set_rate), np.where(better, c, set_cov)
     if by_kind["set"]:
@@ -231,7 +263,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             steps.append(Step("set", base.copy(), hit, [f"set to {r:.4g} on {c:.0%}" if h else "" for h, r, c in zip(hit, set_rate, set_cov)]))
     for kind in ("cut", "swiss", "cap"):
         for m in by_kind[kind]:
-            c = cov[m.id]
+            c = _as_float(cov[m.id])
             if kind == "cut":
                 new = base * (1 - m.rate)
             elif kind == "swiss":
@@ -244,13 +276,15 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
                 steps.append(Step(f"{kind} {m.id}", base.copy(), hit, [m.reference if h else "" for h in hit]))
 
     contributions: dict[str, np.ndarray] = {}
-    unit_value = _unit_values(flows)
+    unit_value = _unit_values(flows) if by_kind["specific"] else None
     specific = np.zeros(n)
     unpriced = {}
     for m in by_kind["add"]:
-        contributions[m.id] = m.rate * cov[m.id]
+        contributions[m.id] = cov[m.id] * m.rate
     for m in by_kind["floor"]:
-        contributions[m.id] = np.maximum(0.0, m.rate - base) * cov[m.id]
+        gap = np.subtract(m.rate, base)
+        np.maximum(gap, 0.0, out=gap)
+        contributions[m.id] = np.multiply(gap, cov[m.id], out=gap)
     for m in by_kind["specific"]:
         ok = np.isfinite(unit_value)
         if m.unit is not None and flows.unit is not None:
@@ -265,16 +299,25 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         if m.max_group and m.id in contributions and m.kind != "specific":
             groups.setdefault(m.max_group, []).append(m.id)
     counted = {mid: c for mid, c in contributions.items()}
-    for g, ids in groups.items():
-        stack = np.vstack([contributions[i] for i in ids])
-        top = stack.argmax(axis=0)
-        for k, mid in enumerate(ids):
-            counted[mid] = np.where(top == k, contributions[mid], 0.0)
     addon = np.zeros(n)
-    running = base.copy()
+    for g, ids in groups.items():
+        # the highest contribution of the group (the first in file order on a tie); a running max, not a stack
+        best = contributions[ids[0]].copy()
+        winner = np.zeros(n, dtype=np.int8 if len(ids) < 127 else np.int32)
+        for k, mid in enumerate(ids[1:], start=1):
+            better = contributions[mid] > best
+            np.copyto(best, contributions[mid], where=better)
+            winner[better] = k
+        addon += best
+        if steps is not None:
+            for k, mid in enumerate(ids):
+                counted[mid] = np.where(winner == k, contributions[mid], 0.0)
+    grouped = {mid for ids in groups.values() for mid in ids}
     for m in plan.measures:
-        if m.id in counted and m.kind != "specific":
-            addon += counted[m.id]
+        if m.id in contributions and m.kind != "specific" and m.id not in grouped:
+            addon += contributions[m.id]
+    running = base.copy() if steps is not None else None
+    for m in plan.measures:
         if steps is not None and m.id in counted:
             running = running + counted[m.id]
             hit = contributions[m.id] > 0

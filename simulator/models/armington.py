@@ -21,6 +21,8 @@ X0 (rp ** (1 + eps) - 1) / (1 + eps), shared by base value.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from scipy import optimize
 
@@ -29,6 +31,7 @@ from . import Outcome
 from .constant import power_area, producer_surplus
 
 F_TOL = 1e-11
+_WARM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 MAX_NEWTON = 30
 
 
@@ -36,28 +39,31 @@ class ConvergenceError(InputError):
     pass
 
 
-def _price_index(mk, share, rq, sigma):
-    """Per flow: the CES price index of its market, in logs, stable for large sigma."""
-    log_rq = np.log(rq)
-    one = np.abs(1.0 - sigma) < 1e-9
-    a = np.where(one, 0.0, (1.0 - sigma) * log_rq)
-    # log-sum-exp per market
-    amax = np.full(mk.n_markets, -np.inf)
-    np.maximum.at(amax, mk.market, np.where(share > 0, a, -np.inf))
-    amax = np.where(np.isfinite(amax), amax, 0.0)
-    total = mk.sum(share * np.exp(a - amax[mk.market]))
-    with np.errstate(divide="ignore"):
-        lse = amax + np.log(total)
-    geo = mk.sum(share * log_rq)                       # sigma = 1: geometric mean
-    log_p = np.where(one, geo[mk.market], lse[mk.market] / np.where(one, 1.0, 1.0 - sigma))
+def _log_price_index(mk, share, log_rq, sigma, sigma_m):
+    """Per market: log of the CES price index. A log-sum-exp per market guards the rare case where
+    (1 - sigma) ln rq would overflow (very large sigma and large price changes)."""
+    a = (1.0 - sigma) * log_rq
+    if np.max(np.abs(a), initial=0.0) < 600.0:
+        total = mk.sum(share * np.exp(a))
+        amax = 0.0
+    else:
+        amax = mk.max(np.where(share > 0, a, -np.inf))
+        amax = np.where(np.isfinite(amax), amax, 0.0)
+        total = mk.sum(share * np.exp(a - amax[mk.market]))
+    one = np.abs(1.0 - sigma_m) < 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = (amax + np.log(total)) / np.where(one, 1.0, 1.0 - sigma_m)
+    if one.any():                                        # sigma = 1: the geometric mean
+        log_p = np.where(one, mk.sum(share * log_rq), log_p)
     return log_p
 
 
-def _demand(mk, share, rT, log_rp, sigma, eta):
-    rq = np.exp(log_rp) * rT
-    log_p = _price_index(mk, share, rq, sigma)
-    log_ratio = -sigma * (np.log(rq) - log_p) + eta * log_p
-    return np.exp(log_ratio), log_p
+def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
+    """Per flow m1/m0, and per market log rP."""
+    log_rq = log_rT if log_rp is None else log_rT + log_rp
+    log_p = _log_price_index(mk, share, log_rq, sigma, sigma_m)
+    lp = log_p[mk.market]
+    return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
 
 
 def solve(v0, tau0, tau1, params, markets) -> Outcome:
@@ -65,14 +71,19 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     sigma, eta, eps = params.sigma, params.eta, params.eps
     T0 = 1.0 + t0
-    rT = (1.0 + t1) / T0
+    log_rT = np.log1p(t1) - np.log(T0)
     spend0 = T0 * v0
     E0 = mk.sum(spend0)
+    E0_flow = E0[mk.market]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(E0[mk.market] > 0, spend0 / E0[mk.market], 0.0)
+        share = spend0 / E0_flow
+    if not E0.all():
+        share[E0_flow == 0] = 0.0
+    first = mk.first                                     # a flow of each market, for its parameters
+    sigma_m = sigma[first]
 
     finite = np.isfinite(eps)
-    log_rp = np.zeros(len(v0))
+    log_rp = None
     solver = {}
     if finite.any():
         # one unknown per supplier with finite supply elasticity
@@ -86,7 +97,7 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
 
         def residual(x):
             lr = np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
-            ratio, _ = _demand(mk, share, rT, lr, sigma, eta)
+            ratio, _ = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
             sold = mk.supplier_sum(v0 * ratio)[free]
             with np.errstate(divide="ignore"):
                 return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
@@ -96,18 +107,24 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
 
         # Newton steps with the exact own-price derivative of each supplier's condition (cross effects
         # through the price index are small), then newton_krylov polishes if needed.
-        x = np.zeros(free.size)
+        pair, n_pairs = mk.supplier_market
+        # start from the last solution on the same markets (quotas and commitments solve the model many
+        # times with small changes); the answer does not depend on the start, only the number of steps
+        last = _WARM.get(mk)
+        x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
         iterations, method = 0, "Newton with own-price Jacobian"
         for iterations in range(1, MAX_NEWTON + 1):
             lr = expand(x)
-            ratio, log_p = _demand(mk, share, rT, lr, sigma, eta)
+            ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
             sold_flow = v0 * ratio
             sold = mk.supplier_sum(sold_flow)[free]
             r = sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
             if np.max(np.abs(r)) < F_TOL:
                 break
             with np.errstate(over="ignore", invalid="ignore"):
-                s_new = share * np.exp(np.clip((1.0 - sigma) * (lr + np.log(rT) - log_p), -700, 700))
+                s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
+                # the supplier's share of the market: all its lines there move with its price
+                s_new = np.bincount(pair, weights=s_line, minlength=n_pairs)[pair]
                 omega = np.where(sold[np.maximum(flow_unknown, 0)] > 0,
                                  sold_flow / np.maximum(sold, 1e-300)[np.maximum(flow_unknown, 0)], 0.0)
             slope = mk.supplier_sum(np.where(flow_unknown >= 0, omega * (sigma * (1.0 - s_new) - eta * s_new), 0.0))[free]
@@ -126,22 +143,21 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
         if not np.isfinite(res) or res > 1e-8:
             raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                            f"(largest residual {res:.3g})"))
+        _WARM[mk] = x.copy()
         log_rp = np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
         solver = {"method": method, "iterations": iterations, "unknowns": int(free.size),
                   "residual": res, "tolerance": F_TOL}
 
-    ratio, log_p = _demand(mk, share, rT, log_rp, sigma, eta)
-    rp = np.exp(log_rp)
+    ratio, log_p = _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m)
     # consumer surplus per market, shared among its flows by base spending
-    first = np.zeros(mk.n_markets, dtype=np.int64)
-    first[mk.market[::-1]] = np.arange(len(v0))[::-1]
-    P = np.exp(log_p[first])
-    dcs_market = -power_area(E0, P, eta[first])
-    dcs = dcs_market[mk.market] * share
+    dcs = (-power_area(E0, np.exp(log_p), eta[first]))[mk.market] * share
+    if log_rp is None:                                   # price takers: no world price moves, no producer surplus
+        return Outcome(quantity_ratio=ratio, price_ratio=np.ones(len(v0)), value_new=v0 * ratio,
+                       consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=solver)
+    rp = np.exp(log_rp)
     # producer surplus per supplier, shared by base value
     X0 = mk.supplier_sum(v0)
-    first_s = np.zeros(mk.n_suppliers, dtype=np.int64)
-    first_s[mk.supplier[::-1]] = np.arange(len(v0))[::-1]
+    first_s = mk.supplier_first
     dps_sup = producer_surplus(X0, rp[first_s], eps[first_s])
     with np.errstate(invalid="ignore", divide="ignore"):
         dps = np.where(X0[mk.supplier] > 0, dps_sup[mk.supplier] * v0 / X0[mk.supplier], 0.0)

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compare import Comparison
+from .tables import money
 from .writers import _md_table, _records
 
 RATE_GROUPS = {"tariff"}
@@ -23,14 +24,14 @@ GROUP_TITLES = {"balance": "Balance (exports − imports)", "trade": "Trade", "t
 def _fmt(group: str, x: float, div: float) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "n/a"
-    return f"{x * 100:.2f}%" if group in RATE_GROUPS else f"{x / div:,.2f}"
+    return f"{x * 100:.2f}%" if group in RATE_GROUPS else money(x, div)
 
 
 def _delta(group: str, x: float, base: float, div: float) -> str:
     if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in (x, base)):
         return "n/a"
     d = x - base
-    return f"{d * 100:+.2f} pt" if group in RATE_GROUPS else f"{d / div:+,.2f}"
+    return f"{round(d * 100, 2) + 0.0:+.2f} pt" if group in RATE_GROUPS else money(d, div, sign=True)
 
 
 def _unit(cmp: Comparison) -> tuple[float, str]:
@@ -63,9 +64,9 @@ def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
         d = r._asdict()
         name = d["chapter_name"] if len(d["chapter_name"]) <= 40 else d["chapter_name"][:39] + "…"
         vals = list(r[4:])
-        row = [f"{d['exporter']} → {d['importer']}", f"{d['chapter']} {name}", f"{vals[0] / div:,.2f}"]
+        row = [f"{d['exporter']} → {d['importer']}", f"{d['chapter']} {name}", money(vals[0], div)]
         for v in vals[1:]:
-            row += [f"{v / div:,.2f}", f"{(v - vals[0]) / div:+,.2f}"]
+            row += [money(v, div), money(v - vals[0], div, sign=True)]
         rows.append(row)
     return columns, rows
 

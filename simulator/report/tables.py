@@ -9,6 +9,14 @@ from ..results import Result
 TOP_CHAPTERS = 10
 
 
+def money(x: float, div: float, sign: bool = False) -> str:
+    """A money figure in the chosen unit, two decimals, never '-0.00'."""
+    if x is None or x != x:
+        return "n/a"
+    v = round(x / div, 2) + 0.0
+    return f"{v:+,.2f}" if sign else f"{v:,.2f}"
+
+
 def money_unit(result: Result) -> tuple[float, str]:
     """Divisor and label that keep the headline figures readable (billions for national data,
     plain units for a textbook example)."""
@@ -55,11 +63,11 @@ def instruments(result: Result) -> list[list[str]]:
     for ins in result.instruments:
         if ins["kind"] == "commitment":
             rows.append([ins["id"], "purchase commitment", ins["regime"], f"wedge {ins['wedge'] * 100:+.2f}%",
-                         f"target {ins['target'] / div:,.2f}; purchases {ins['purchases_base'] / div:,.2f} -> "
-                         f"{ins['purchases_new'] / div:,.2f}; diversion from others {ins['diversion_from_others'] / div:,.2f}; "
-                         f"cost {ins['cost'] / div:,.2f}"])
+                         f"target {money(ins['target'], div)}; purchases {money(ins['purchases_base'], div)} -> "
+                         f"{money(ins['purchases_new'], div)}; diversion from others {money(ins['diversion_from_others'], div)}; "
+                         f"cost {money(ins['cost'], div)}"])
         else:
             fill = "" if ins["fill"] is None else f"fill {ins['fill'] * 100:.1f}%"
             rows.append([ins["id"], ins["kind"], ins["regime"], f"marginal {ins['marginal_rate'] * 100:.2f}%",
-                         f"{fill}; rent {ins['rent'] / div:,.2f} to the {ins['rent_holder']}"])
+                         f"{fill}; rent {money(ins['rent'], div)} to the {ins['rent_holder']}"])
     return rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -16,7 +15,7 @@ UNIT = {"div": 1e9}
 
 
 def _bn(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x / UNIT['div']:,.2f}"
+    return tables.money(x, UNIT["div"])
 
 
 def _pct(new: float, base: float) -> str:

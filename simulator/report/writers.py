@@ -100,7 +100,7 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
 
 def to_markdown(result: Result, detail: str | None = None) -> str:
     div, label = tables.money_unit(result)
-    bn = lambda x: f"{x / div:,.2f}"  # noqa: E731
+    bn = lambda x: tables.money(x, div)  # noqa: E731
     s = result.scenario
     out = [f"## {s['name']}", "",
            f"`{s['file']}` · dataset `{s['dataset']}` · basis `{s['basis']}` · model `{s['model']}`"

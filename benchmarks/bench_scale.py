@@ -1,0 +1,103 @@
+"""BACI scale: 10 million flows. Run: python -m pytest benchmarks/bench_scale.py --benchmark-only
+(pip install '.[test,bench]'). Each group times tariffsim, a pandas version and the bandwidth floor in one run.
+Results and the machine are recorded in benchmarks/RESULTS.md; nothing here asserts a time.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import cases
+from simulator.markets import markets
+from simulator.models import armington, constant, gsim
+from simulator.schedule import compile_schedule
+from synthetic import generate, generate_regions
+
+N = 10_000_000
+
+
+@pytest.fixture(scope="module")
+def world():
+    flows = generate(N)
+    markets(flows)                      # built once per dataset, as the API does
+    _ = flows.hs_unique
+    plan = cases.scenario_plan(flows)
+    sched = compile_schedule(flows, plan)
+    return flows, plan, sched
+
+
+@pytest.fixture(scope="module")
+def frame(world):
+    flows, _, sched = world
+    return cases.pandas_frame(flows, sched.t0, sched.t1_static, cases.parameters(flows))
+
+
+def run(benchmark, fn, *args, rounds=3):
+    return benchmark.pedantic(fn, args=args, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+@pytest.mark.benchmark(group="schedule: 10M flows")
+def test_schedule_tariffsim(benchmark, world):
+    flows, plan, _ = world
+    run(benchmark, compile_schedule, flows, plan)
+
+
+@pytest.mark.benchmark(group="schedule: 10M flows")
+def test_schedule_pandas(benchmark, world, frame):
+    flows, plan, sched = world
+    got = run(benchmark, cases.pandas_schedule, frame, flows, plan, rounds=1)
+    np.testing.assert_allclose(got, sched.t1_static)       # same rates as tariffsim
+
+
+@pytest.mark.benchmark(group="schedule: 10M flows")
+def test_schedule_floor(benchmark, world):
+    flows, _, _ = world
+    run(benchmark, cases.floor_read, flows.hs, flows.hs_digits, flows.importer, flows.exporter, flows.base_rate)
+
+
+@pytest.mark.benchmark(group="armington, price takers: 10M flows")
+def test_armington_tariffsim(benchmark, world):
+    flows, _, sched = world
+    run(benchmark, cases.tariffsim_model, armington, flows, sched.t0, sched.t1_static, cases.parameters(flows))
+
+
+@pytest.mark.benchmark(group="armington, price takers: 10M flows")
+def test_armington_pandas(benchmark, world, frame):
+    flows, _, sched = world
+    got = run(benchmark, cases.pandas_armington, frame, rounds=1)
+    want = cases.tariffsim_model(armington, flows, sched.t0, sched.t1_static, cases.parameters(flows))
+    np.testing.assert_allclose(got.sum(), want.sum(), rtol=1e-9)
+
+
+@pytest.mark.benchmark(group="armington, price takers: 10M flows")
+def test_armington_floor(benchmark, world):
+    flows, _, sched = world
+    mk = markets(flows)
+    p = cases.parameters(flows)
+    run(benchmark, cases.floor_read, flows.value, sched.t0, sched.t1_static, p.sigma, p.eta, mk.market,
+        flows.importer, flows.exporter)
+
+
+@pytest.mark.benchmark(group="constant, price takers: 10M flows")
+def test_constant_tariffsim(benchmark, world):
+    flows, _, sched = world
+    run(benchmark, cases.tariffsim_model, constant, flows, sched.t0, sched.t1_static, cases.parameters(flows))
+
+
+@pytest.mark.benchmark(group="constant, price takers: 10M flows")
+def test_constant_pandas(benchmark, world, frame):
+    run(benchmark, cases.pandas_constant, frame, rounds=1)
+
+
+@pytest.mark.benchmark(group="constant, price takers: 10M flows")
+def test_constant_floor(benchmark, world):
+    flows, _, sched = world
+    run(benchmark, cases.floor_read, flows.value, sched.t0, sched.t1_static, flows.importer, flows.exporter)
+
+
+@pytest.mark.benchmark(group="armington, finite supply: 10M flows")
+def test_armington_finite_supply(benchmark, world):
+    flows, _, sched = world
+    run(benchmark, cases.tariffsim_model, armington, flows, sched.t0, sched.t1_static,
+        cases.parameters(flows, eps=2.0), rounds=1)
