@@ -52,8 +52,9 @@ def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
 
 
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
-        dataset: Dataset | None = None) -> tuple[Result, list[str]]:
-    """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow)."""
+        dataset: Dataset | None = None, draws: "Draws | None" = None, client=None) -> tuple[Result, list[str]]:
+    """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow).
+    With ``draws``, adds percentile bands over elasticity draws (on a Dask ``client`` if given)."""
     sf = _as_file(scenario)
     spec = sf.spec
     data = dataset or dataset_for(sf)
@@ -120,6 +121,20 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                     rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments,
                     markets=mk)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
+    if draws is not None:
+        import dataclasses
+
+        from .uncertainty import (ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, check_supported, failed, run_draws,
+                                  sigma_logsd)
+        check_supported(sched, spec.model.name, params)
+        problem = DrawProblem(flows, sol.tau0, sol.tau1, sol.tariff1, params, spec.model.name, sigma_logsd(flows, mk))
+        stacked = run_draws(problem, draws, client)
+        result = dataclasses.replace(result, bands=bands(result, stacked),
+                                     scenario={**info, "draws": {"n": draws.n, "seed": draws.seed}})
+        result.notes.append(f"Bands: {draws.n} draws (seed {draws.seed}) of the elasticities around their point values: "
+                            f"substitution lognormal with the spread of the Broda-Weinstein estimates, import demand "
+                            f"log-sd {ETA_LOGSD}, export supply log-sd {EPS_LOGSD} (docs/MODELS.md, Uncertainty)."
+                            + (f" {failed(stacked)} draw(s) did not converge and are left out." if failed(stacked) else ""))
     return result, warnings
 
 
@@ -212,8 +227,13 @@ def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], l
 
 # -- compare ---------------------------------------------------------------------------------------
 
-def compare(files, as_of: dt.date | None = None, basis: str | None = None):
-    """Run every scenario (errors in any file are all reported) and put them side by side."""
+def _run_one(sf, as_of, dataset, draws):
+    return run(sf, as_of=as_of, dataset=dataset, draws=draws)
+
+
+def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws=None, client=None):
+    """Run every scenario (errors in any file are all reported) and put them side by side.
+    With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each."""
     import dataclasses
 
     from .compare import Comparison
@@ -231,12 +251,17 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None):
         raise InputError(problems)
     cache: dict = {}
     results, warnings = [], []
-    for sf in loaded:
+    if client is not None:
+        for r, w in client.gather(client.map(_run_one, loaded, [as_of] * len(loaded), [None] * len(loaded),
+                                             [draws] * len(loaded), pure=False)):
+            results.append(r)
+            warnings.extend(w)
+    for sf in ([] if client is not None else loaded):
         d = sf.spec.data
         key = (d.flows, d.basis, tuple(d.regions), tuple(d.market_specific), str(sf.data_dir))
         if key not in cache:
             cache[key] = dataset_for(sf)
-        r, w = run(sf, as_of=as_of, dataset=cache[key])
+        r, w = run(sf, as_of=as_of, dataset=cache[key], draws=draws)
         results.append(r)
         warnings.extend(w)
     if len({(r.scenario["dataset"], r.scenario["basis"]) for r in results}) > 1:

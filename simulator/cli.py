@@ -82,6 +82,37 @@ def main_options(
     STATE["debug"] = debug
 
 
+def _draws(n: Optional[int], seed: int, dask: Optional[str]):
+    if n is None:
+        if dask is not None:
+            raise typer.BadParameter("--dask distributes draws or scenarios: give --draws N (run) or use compare",
+                                     param_hint="--dask")
+        return None
+    from .uncertainty import Draws
+    return Draws(n, seed)
+
+
+@contextmanager
+def _dask_client(address: Optional[str]):
+    """A Dask client for --dask: a local cluster ('local') or an existing scheduler; none without the option."""
+    if address is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        from .errors import InputError, Problem
+        raise InputError(Problem(None, "--dask", "Dask is not installed: pip install 'tariffsim[dask]'"))
+    if address == "local":
+        import logging
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+            yield client
+    else:
+        with Client(address, timeout="30s") as client:
+            yield client
+
+
 def _output_format(format: Optional["Format"], output: Optional[Path]) -> str:
     """--format if given, else the -o file's suffix, else a table."""
     if format is not None:
@@ -115,6 +146,11 @@ def run(
     detail: Annotated[Optional[Detail], typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
     path: Annotated[Optional[str], typer.Option("--path", help="Evaluate on a series of dates: START:END:STEP, e.g. "
                                                 "2025-01-01:2026-01-01:monthly (step: daily, weekly, monthly, quarterly, yearly).")] = None,
+    draws: Annotated[Optional[int], typer.Option("--draws", min=1, help="Add 5/50/95 percentile bands from this many "
+                                                 "draws of the elasticities.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws (the same seed gives the same bands).")] = 0,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run the draws on Dask: 'local' starts a local "
+                                                "cluster, or give a scheduler address (tcp://host:8786).")] = None,
 ):
     """Run a scenario and report trade, balances, tariff revenue and welfare before and after."""
     when = _parse_date(as_of)
@@ -132,7 +168,8 @@ def run(
         if path is not None:
             _run_path(sf, path, fmt, output)
             return
-        result, warnings = api.run(sf, as_of=when)
+        with _dask_client(dask) as client:
+            result, warnings = api.run(sf, as_of=when, draws=_draws(draws, seed, dask), client=client)
         for w in warnings:
             err.print(f"warning: {w}", markup=False)
         detail_name = detail.value if detail else None
@@ -159,6 +196,11 @@ def compare(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
     basis: Annotated[Optional[str], typer.Option("--basis", help="Override every file's [data] basis.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
+    draws: Annotated[Optional[int], typer.Option("--draws", min=1, help="Add 5/50/95 percentile bands from this many "
+                                                 "draws of the elasticities (the same draws for every scenario).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run the scenarios as a sweep on Dask: 'local' or a "
+                                                "scheduler address.")] = None,
 ):
     """Run several scenarios and show them side by side, with deltas against the first."""
     when = _parse_date(as_of)
@@ -169,7 +211,8 @@ def compare(
         from . import api
         from .report import compare as render_compare
         from .report import write_atomic
-        cmp, warnings = api.compare(files, as_of=when, basis=basis)
+        with _dask_client(dask) as client:
+            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
         for w in warnings:
             err.print(f"warning: {w}", markup=False)
         if fmt == "table":

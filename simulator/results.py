@@ -34,6 +34,7 @@ class Result:
     commitment_cost: np.ndarray | None = None  # implicit subsidy of purchase commitments, borne by the importer
     instruments: list[dict] = field(default_factory=list)
     markets: Markets | None = None
+    bands: list[dict] = field(default_factory=list)     # percentiles of the headline figures over elasticity draws
 
     def _or_zero(self, a):
         return np.zeros(len(self.flows)) if a is None else a

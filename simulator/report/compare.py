@@ -71,6 +71,21 @@ def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     return columns, rows
 
 
+def _band_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
+    """Per figure, each scenario's 5%-95% band (empty when the run had no draws)."""
+    div, _ = _unit(cmp)
+    keyed = [{(b["figure"], b["of"]): b for b in r.bands} for r in cmp.results]
+    order = list(dict.fromkeys(k for bands in keyed for k in bands))
+    rows = []
+    for fig, of in order:
+        row = [f"{GROUP_TITLES[fig]}: {of}"]
+        for bands in keyed:
+            b = bands.get((fig, of))
+            row.append("" if b is None else f"{_fmt(fig, b['p5'], div)} – {_fmt(fig, b['p95'], div)}")
+        rows.append(row)
+    return ["Figure (5% – 95%)", *cmp.labels], rows
+
+
 def renderable(cmp: Comparison) -> Group:
     _, label = _unit(cmp)
     parts = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
@@ -78,7 +93,11 @@ def renderable(cmp: Comparison) -> Group:
         s = r.scenario
         parts.append(Text(f"  {lab}: {s['name']} (model {s['model']}, basis {s['basis']}"
                           + (f", as of {s['as_of']}" if s["as_of"] else "") + ")", style="dim"))
-    for title, (columns, rows) in (("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))):
+    tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
+    if any(r.bands for r in cmp.results):
+        d = cmp.results[0].scenario.get("draws", {})
+        tables_.append((f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})", _band_rows(cmp)))
+    for title, (columns, rows) in tables_:
         t = Table(title=title, title_justify="left", title_style="bold")
         for i, c in enumerate(columns):
             t.add_column(c, justify="left" if i == 0 or c == "Chapter" else "right")
@@ -103,7 +122,10 @@ def to_markdown(cmp: Comparison) -> str:
     for lab, r in zip(cmp.labels, cmp.results):
         out.append(f"- `{lab}`: {r.scenario['name']} (model `{r.scenario['model']}`, basis `{r.scenario['basis']}`)")
     out.append("")
-    for title, (columns, rows) in (("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))):
+    tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
+    if any(r.bands for r in cmp.results):
+        tables_.append(("Uncertainty bands", _band_rows(cmp)))
+    for title, (columns, rows) in tables_:
         out += [f"### {title}", "", _md_table(columns, rows), ""]
     return "\n".join(out)
 
@@ -115,6 +137,7 @@ def to_json(cmp: Comparison) -> str:
         doc[table] = _records(df, list(df.columns))
     head = cmp.headline()
     doc["headline"] = _records(head, list(head.columns))
+    doc["bands"] = {lab: r.bands for lab, r in zip(cmp.labels, cmp.results)}
     doc["notes"] = [n for r in cmp.results[:1] for n in r.notes]
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 

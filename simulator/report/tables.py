@@ -71,3 +71,13 @@ def instruments(result: Result) -> list[list[str]]:
             rows.append([ins["id"], ins["kind"], ins["regime"], f"marginal {ins['marginal_rate'] * 100:.2f}%",
                          f"{fill}; rent {money(ins['rent'], div)} to the {ins['rent_holder']}"])
     return rows
+
+
+def band_rows(result: Result) -> list[list[str]]:
+    """The percentile bands as text rows: figure, of, 5%, 50%, 95%."""
+    div, _ = money_unit(result)
+    rows = []
+    for b in result.bands:
+        fmt = (lambda x: f"{x * 100:.2f}%") if b["figure"] == "tariff" else (lambda x: money(x, div))
+        rows.append([b["figure"], b["of"], fmt(b["p5"]), fmt(b["p50"]), fmt(b["p95"])])
+    return rows

@@ -25,7 +25,7 @@ def _pct(new: float, base: float) -> str:
 def _table(title: str, columns: list[str]) -> Table:
     t = Table(title=title, title_justify="left", title_style="bold")
     for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 or c in ("Chapter", "Kind", "Regime", "Rate", "Detail") else "right")
+        t.add_column(c, justify="left" if i == 0 or c in ("Chapter", "Kind", "Regime", "Rate", "Detail", "Figure", "Of") else "right")
     return t
 
 
@@ -65,6 +65,14 @@ def renderable(result: Result) -> Group:
         t.add_row(f"{r.exporter} → {r.importer}", f"{r.chapter} {name}", _bn(r.value_base), _bn(r.value_new),
                   _bn(r.change))
     parts.append(t)
+
+    if result.bands:
+        d = result.scenario.get("draws", {})
+        t = _table(f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})",
+                   ["Figure", "Of", "5%", "50%", "95%"])
+        for r in tables.band_rows(result):
+            t.add_row(*r)
+        parts.append(t)
 
     rows = tables.instruments(result)
     if rows:

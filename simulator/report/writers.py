@@ -58,6 +58,7 @@ def to_dict(result: Result, detail: str | None = None) -> dict:
         "measures": result.measures,
         "instruments": result.instruments,
         "prices": _records(result.prices, PRICE_FIELDS),
+        "bands": result.bands,
         "notes": result.notes,
     }
     if detail == "products":
@@ -86,6 +87,9 @@ def to_csv(result: Result, detail: str | None = None) -> str:
     add("chapters", ch, ["exporter", "importer", "hs"], ["value_base", "value_new"])
     if detail == "products":
         add("products", result.products, ["importer", "exporter", "hs"], PRODUCT_FIELDS[3:])
+    for b in result.bands:
+        for q in ("p5", "p50", "p95"):
+            rows.append({"table": "bands", "country": b["of"], "field": f"{b['figure']}_{q}", "value": b[q]})
     df = pd.DataFrame(rows, columns=["table", "country", "partner", "exporter", "importer", "hs", "field", "value"])
     buf = io.StringIO()
     df.to_csv(buf, index=False, float_format="%.6f")
@@ -121,6 +125,10 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
             for r in tables.chapters(result).itertuples()]), ""]
+    if result.bands:
+        d = result.scenario.get("draws", {})
+        out += [f"### Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})", "",
+                _md_table(["Figure", "Of", "5%", "50%", "95%"], tables.band_rows(result)), ""]
     rows = tables.instruments(result)
     if rows:
         out += ["### Quotas and purchase commitments", "", _md_table(["Id", "Kind", "Regime", "Rate", "Detail"], rows), ""]

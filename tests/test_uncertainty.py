@@ -1,0 +1,77 @@
+"""Uncertainty bands: reproducible for a seed, the same on a Dask cluster, refused where they would mislead."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulator import api
+from simulator.cli import app
+from simulator.uncertainty import Draws, sigma_logsd
+
+
+@pytest.fixture(scope="module")
+def price_takers(root):
+    return root / "docs" / "examples" / "sensitivity" / "floor-15-price-takers.toml"
+
+
+def test_bands_are_reproducible_and_ordered(price_takers):
+    a, _ = api.run(price_takers, draws=Draws(60, 7))
+    b, _ = api.run(price_takers, draws=Draws(60, 7))
+    c, _ = api.run(price_takers, draws=Draws(60, 8))
+    assert a.bands == b.bands
+    assert a.bands != c.bands
+    trade = {x["of"]: x for x in a.bands if x["figure"] == "trade"}["KOR → USA"]
+    assert trade["p5"] < trade["p50"] < trade["p95"]
+    point = a.pairs.set_index(["exporter", "importer"]).loc[("KOR", "USA")].value_new
+    assert trade["p5"] < point < trade["p95"]
+
+
+def test_no_dispersion_where_nothing_moves(root):
+    # constant model: Korea is exempt, so its exports do not depend on any elasticity
+    r, _ = api.run(root / "tests" / "scenarios" / "universal-25-korea-exempt.toml", draws=Draws(40, 1))
+    trade = {x["of"]: x for x in r.bands if x["figure"] == "trade"}["KOR → USA"]
+    assert trade["p5"] == pytest.approx(trade["p95"]) == pytest.approx(131.5531e9)
+    us = {x["of"]: x for x in r.bands if x["figure"] == "imports"}["USA"]
+    assert us["p5"] < us["p95"]
+
+
+def test_sigma_spread_comes_from_the_estimates(price_takers):
+    sf = api.load_scenario(price_takers)
+    ds = api.dataset_for(sf)
+    from simulator.markets import markets
+    sd = sigma_logsd(ds.flows, markets(ds.flows))
+    assert np.all(sd >= 0) and len(np.unique(sd)) > 100      # per-HS6 spreads, not one number
+
+
+def test_dask_local_cluster_matches_in_process(price_takers):
+    distributed = pytest.importorskip("dask.distributed")
+    sf = api.load_scenario(price_takers)
+    here, _ = api.run(sf, draws=Draws(30, 5))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                  processes=True) as cluster, distributed.Client(cluster) as client:
+        there, _ = api.run(sf, draws=Draws(30, 5), client=client)
+        cmp, _ = api.compare([sf.path, sf.path.parent / "floor-15-supply-inf.toml"], draws=Draws(10, 5), client=client)
+    assert here.bands == there.bands                      # exactly the same numbers
+    local, _ = api.compare([sf.path, sf.path.parent / "floor-15-supply-inf.toml"], draws=Draws(10, 5))
+    assert [r.bands for r in cmp.results] == [r.bands for r in local.results]
+    assert cmp.headline().equals(local.headline())
+
+
+def test_cli_bands_and_refusals(root, price_takers):
+    r = CliRunner().invoke(app, ["run", str(price_takers), "--draws", "20", "--seed", "2", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["scenario"]["draws"] == {"n": 20, "seed": 2} and doc["bands"]
+    assert {"figure", "of", "p5", "p50", "p95"} == set(doc["bands"][0])
+    r = CliRunner().invoke(app, ["run", str(root / "scenarios" / "floor-15.toml"), "--draws", "10"])
+    assert r.exit_code == 1 and "finite export supply" in r.stderr
+    r = CliRunner().invoke(app, ["run", str(root / "scenarios" / "energy-purchases.toml"), "--draws", "10"])
+    assert r.exit_code == 1 and "--draws" in r.stderr
+    r = CliRunner().invoke(app, ["run", str(price_takers), "--dask", "local"])
+    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["compare", str(price_takers), str(root / "tests" / "scenarios" / "universal-25-korea-exempt.toml"),
+                                 "--draws", "10", "-f", "markdown"])
+    assert r.exit_code == 0, r.stderr
+    assert "### Uncertainty bands" in r.stdout
