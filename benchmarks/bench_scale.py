@@ -101,3 +101,36 @@ def test_armington_finite_supply(benchmark, world):
     flows, _, sched = world
     run(benchmark, cases.tariffsim_model, armington, flows, sched.t0, sched.t1_static,
         cases.parameters(flows, eps=2.0), rounds=1)
+
+
+@pytest.fixture(scope="module")
+def regions():
+    flows = generate_regions()
+    markets(flows)
+    t0 = flows.base_rate
+    t1 = np.where(flows.exporter != flows.importer, t0 + 0.10, t0)       # everyone raises external tariffs by 10 points
+    return flows, t0, t1
+
+
+@pytest.mark.benchmark(group="gsim: 5,000 products x 50 regions")
+def test_gsim_tariffsim(benchmark, regions):
+    flows, t0, t1 = regions
+    p = cases.parameters(flows, eps=2.0, sigma=3.0, eta=-1.0)
+    run(benchmark, gsim.solve, flows.value, t0, t1, p, markets(flows))
+
+
+@pytest.mark.benchmark(group="gsim: 5,000 products x 50 regions")
+def test_gsim_pandas(benchmark, regions):
+    flows, t0, t1 = regions
+    df = cases.pandas_frame(flows, t0, t1, cases.parameters(flows)).assign(importer=lambda d: d.importer.astype(str),
+                                                                          exporter=lambda d: d.exporter.astype(str))
+    got = run(benchmark, cases.pandas_gsim, df, rounds=1)
+    p = cases.parameters(flows, eps=2.0, sigma=3.0, eta=-1.0)
+    want = gsim.solve(flows.value, t0, t1, p, markets(flows)).value_new.sum()
+    np.testing.assert_allclose(got.to_numpy().sum(), want, rtol=1e-6)
+
+
+@pytest.mark.benchmark(group="gsim: 5,000 products x 50 regions")
+def test_gsim_floor(benchmark, regions):
+    flows, t0, t1 = regions
+    run(benchmark, cases.floor_read, flows.value, t0, t1, flows.importer, flows.exporter, markets(flows).market)

@@ -113,3 +113,29 @@ def pandas_schedule(df: pd.DataFrame, flows, plan: Plan) -> np.ndarray:
 def floor_read(*arrays) -> float:
     """The memory-bandwidth floor: read every input array once."""
     return float(sum(np.add.reduce(a, axis=None) for a in arrays))
+
+
+def pandas_gsim(df: pd.DataFrame) -> pd.Series:
+    """GSIM the way a spreadsheet analyst would port it: one product at a time (groupby-apply), numpy inside."""
+    def one(g):
+        regions = sorted(set(g.exporter) | set(g.importer))
+        idx = {r: k for k, r in enumerate(regions)}
+        R = len(regions)
+        M = np.zeros((R, R)); T0 = np.ones((R, R)); T1 = np.ones((R, R))
+        r_, v_ = g.exporter.map(idx).to_numpy(), g.importer.map(idx).to_numpy()
+        M[r_, v_] = g.value; T0[r_, v_] = 1 + g.t0; T1[r_, v_] = 1 + g.t1
+        Em, Es, Ex = -1.0, 3.0, 2.0
+        theta = M * T0 / np.where((M * T0).sum(0) > 0, (M * T0).sum(0), 1)
+        phi = M / np.where(M.sum(1, keepdims=True) > 0, M.sum(1, keepdims=True), 1)
+        Nown = theta * Em - (1 - theta) * Es
+        Ncross = theta * (Em + Es)
+        Th = T1 / T0 - 1
+        A = phi @ Ncross.T
+        np.fill_diagonal(A, (phi * Nown).sum(1) - Ex)
+        b = -((phi * (Nown - Ncross) * Th).sum(1) + phi @ (Ncross * Th).sum(0))
+        exporting = M.sum(1) > 0
+        A[~exporting] = 0; A[~exporting, ~exporting] = 1; b[~exporting] = 0
+        x = np.linalg.solve(A, b)
+        mhat = Nown * (Th + x[:, None]) + (Ncross * (Th + x[:, None])).sum(0)[None, :] - Ncross * (Th + x[:, None])
+        return pd.Series((M * (1 + mhat) * (1 + x[:, None]))[r_, v_].sum())
+    return df.groupby("hs6").apply(one, include_groups=False)

@@ -55,3 +55,21 @@ def generate(n_flows: int = 10_000_000, n_countries: int = 200, n_products: int 
                  hs=products[g].astype(np.int64), hs_digits=np.full(n_flows, 6, np.int8), value=value,
                  base_rate=base, mfn_rate=base.copy(), quantity=np.full(n_flows, np.nan),
                  flags=np.zeros(n_flows, np.uint8), description="synthetic BACI-scale flows")
+
+
+def generate_regions(n_regions: int = 50, n_products: int = 5_000, density: float = 0.6, seed: int = 0) -> Flows:
+    """A GSIM-style world: every region imports each product from a share of the regions, itself included."""
+    rng = np.random.default_rng(seed)
+    regions = np.array(sorted(c.alpha_3 for c in pycountry.countries)[:n_regions], dtype=object)
+    products = hs6_codes(n_products)
+    size = rng.normal(0.0, 1.5, n_regions)
+    e, i, g = np.meshgrid(np.arange(n_regions), np.arange(n_regions), np.arange(n_products), indexing="ij")
+    keep = (rng.random(e.shape) < density) | (e == i)
+    e, i, g = e[keep], i[keep], g[keep]
+    value = np.exp(10.0 + size[e] + size[i] + rng.normal(0.0, 1.5, e.size))
+    base = np.where(e == i, 0.0, np.clip(rng.lognormal(np.log(0.05), 0.8, e.size), 0, 3))
+    n = e.size
+    return Flows(countries=tuple(regions), importer=i.astype(np.int32), exporter=e.astype(np.int32),
+                 hs=products[g].astype(np.int64), hs_digits=np.full(n, 6, np.int8), value=value, base_rate=base,
+                 mfn_rate=base.copy(), quantity=np.full(n, np.nan), flags=np.zeros(n, np.uint8),
+                 description="synthetic GSIM-style regions")

@@ -22,9 +22,42 @@ the trapezoid rule on the composite price change P^_v = sum_r theta ((1 + x_r) T
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from . import Outcome
+
+
+_INDEX: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _batches(mk) -> list:
+    """Products grouped by their number of regions, with each flow's product position and the local indices
+    of its exporter and importer: structure only, so built once per market structure."""
+    if mk in _INDEX:
+        return _INDEX[mk]
+    n = mk.product.size
+    _, prod = np.unique(mk.product, return_inverse=True)
+    prod = prod.ravel()
+    exporter, importer = mk.exp_country, mk.imp_country
+    C = int(max(exporter.max(), importer.max())) + 1 if n else 0
+    region_key = np.unique(np.concatenate([prod * C + exporter, prod * C + importer]))
+    reg_prod = region_key // C
+    starts = np.searchsorted(reg_prod, np.arange(prod.max() + 1 if n else 0))
+    local = np.arange(len(region_key)) - starts[reg_prod]
+    R_of = np.bincount(reg_prod, minlength=len(starts))
+    li = local[np.searchsorted(region_key, prod * C + exporter)]    # exporter's local index
+    lj = local[np.searchsorted(region_key, prod * C + importer)]    # importer's local index
+    out = []
+    for R in np.unique(R_of):
+        prods = np.flatnonzero(R_of == R)
+        pos = np.full(len(starts), -1)
+        pos[prods] = np.arange(len(prods))
+        sel = np.flatnonzero(pos[prod] >= 0)
+        out.append((int(R), sel, pos[prod[sel]], li[sel], lj[sel], len(prods)))
+    _INDEX[mk] = out
+    return out
 
 
 def solve(v0, tau0, tau1, params, markets) -> Outcome:
@@ -32,39 +65,18 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     n = len(v0)
     That = (1.0 + t1) / (1.0 + t0) - 1.0
-    # products and the regions trading each
-    _, prod = np.unique(mk.product, return_inverse=True)
-    prod = prod.ravel()
-    exporter, importer = mk.exp_country, mk.imp_country
-    C = int(max(exporter.max(), importer.max())) + 1 if n else 0
-    region_key = np.unique(np.concatenate([prod * C + exporter, prod * C + importer]))
-    reg_prod = region_key // C
-    local = np.zeros(len(region_key), dtype=np.int64)
-    starts = np.searchsorted(reg_prod, np.arange(prod.max() + 1 if n else 0))
-    local = np.arange(len(region_key)) - starts[reg_prod]
-    R_of = np.bincount(reg_prod, minlength=len(starts))
-    li = local[np.searchsorted(region_key, prod * C + exporter)]    # exporter's local index
-    lj = local[np.searchsorted(region_key, prod * C + importer)]    # importer's local index
-
     x_flow = np.zeros(n)
     mhat_flow = np.zeros(n)
     dcs_flow = np.zeros(n)
     dps_flow = np.zeros(n)
-    for R in np.unique(R_of):
-        prods = np.flatnonzero(R_of == R)
-        pos = np.full(len(starts), -1)
-        pos[prods] = np.arange(len(prods))
-        sel = pos[prod] >= 0
-        p, i, j = pos[prod[sel]], li[sel], lj[sel]
-        P = len(prods)
-        M = np.zeros((P, R, R))
-        np.add.at(M, (p, i, j), v0[sel])
-        T0M = np.zeros((P, R, R))
-        np.add.at(T0M, (p, i, j), (1.0 + t0[sel]) * v0[sel])
-        ThM = np.zeros((P, R, R))
-        np.add.at(ThM, (p, i, j), That[sel] * v0[sel])
-        T1M = np.zeros((P, R, R))
-        np.add.at(T1M, (p, i, j), (1.0 + t1[sel]) * v0[sel])
+    for R, sel, p, i, j, P in _batches(mk):
+        cell = (p * R + i) * R + j
+        cells = lambda w: np.bincount(cell, weights=w, minlength=P * R * R).reshape(P, R, R)  # noqa: E731
+        vs = v0[sel]
+        M = cells(vs)
+        T0M = cells((1.0 + t0[sel]) * vs)
+        ThM = cells(That[sel] * vs)
+        T1M = cells((1.0 + t1[sel]) * vs)
         with np.errstate(invalid="ignore", divide="ignore"):
             Th = np.where(M > 0, ThM / M, 0.0)                # value-weighted T^ per cell
         # importer-level elasticities (per product and importer), exporter-level supply
