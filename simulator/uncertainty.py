@@ -2,9 +2,9 @@
 
 Distributions, centred on each scenario's point values (the median of every distribution is the point value):
 
-- substitution (per market): lognormal, log-sd from the source estimates where they exist: for a US market,
-  the spread (standard deviation of the logs) of the Broda-Weinstein HTS10 estimates under its HS6; elsewhere
-  the median of those spreads (``pooled``).
+- substitution (per market): lognormal, log-sd from the source estimates where they exist: for a US market whose
+  point value is the median of n Broda-Weinstein HTS10 estimates, the standard error of that median,
+  1.2533 s / sqrt(n), with s the standard deviation of their logs; elsewhere the median of those (``pooled``).
 - import demand (per market): -|eta| times a lognormal factor with log-sd 0.3 (a stated assumption).
 - export supply (per supplier): lognormal with log-sd 0.5 (a stated assumption); price takers stay price takers.
 
@@ -17,7 +17,7 @@ seed), so the bands are the same whether the chunks run here or on a Dask cluste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -36,12 +36,14 @@ PERCENTILES = (5, 50, 95)
 
 @lru_cache(maxsize=1)
 def _us_sigma_spread() -> tuple[dict[int, float], float]:
-    """Per HS6: the standard deviation of log sigma over the Broda-Weinstein HTS10 estimates under it."""
+    """Per HS6: the standard error (in logs) of the median of the Broda-Weinstein HTS10 estimates under it,
+    1.2533 s / sqrt(n), the uncertainty of the statistic used as the point value."""
     bw = catalog.read_csv("sigma-bw-us-hts10")
     logs = np.log(bw.sigma.astype(float))
     g = logs.groupby(bw.hts.str[:6].astype("int64"))
-    sd = g.std(ddof=1)[g.count() >= 2].dropna()
-    return {int(k): float(v) for k, v in sd.items()}, float(sd.median())
+    n = g.count()
+    se = (1.2533 * g.std(ddof=1) / np.sqrt(n))[n >= 2].dropna()
+    return {int(k): float(v) for k, v in se.items()}, float(se.median())
 
 
 def sigma_logsd(flows: Flows, mk: Markets) -> np.ndarray:
@@ -104,6 +106,8 @@ def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) 
     eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * rng.standard_normal((count, mk.n_suppliers))),
                    np.inf)
     solve = MODELS[problem.model]
+    if problem.model == "armington":        # a chunk that does not converge by Newton is retried draw by draw
+        solve = partial(solve, polish=False)
     try:
         tiled = Parameters(eta=eta[:, mk.market].ravel(), sigma=sigma[:, mk.market].ravel(),
                            eps=eps[:, mk.supplier].ravel(), sigma_source=np.zeros(count * n, np.int8))
@@ -139,9 +143,9 @@ def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) 
 def check_supported(sched, model: str, params: Parameters) -> None:
     if model == "armington" and np.isfinite(params.eps).any():
         raise InputError(Problem(None, "--draws", "uncertainty bands with finite export supply are not available yet: "
-                                 "the joint world-price solve does not converge reliably for every drawn set of "
-                                 "elasticities. Use export_supply = inf for the bands, and the supply overlays of "
-                                 "docs/examples/sensitivity/ for the supply elasticity"))
+                                 "the world-price solve does not converge for every drawn set of elasticities "
+                                 "(markets of near-perfect substitutes). Use export_supply = inf for the bands, and the "
+                                 "supply overlays of docs/examples/sensitivity/ for the supply elasticity"))
     if sched.quotas or sched.commitments:
         raise InputError(Problem(None, "--draws", "uncertainty bands are not available for scenarios with quotas or "
                                  "purchase commitments in force (each draw would need its own instrument solve)"))

@@ -32,7 +32,7 @@ from .constant import power_area, producer_surplus
 
 F_TOL = 1e-11
 _WARM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-MAX_NEWTON = 30
+MAX_NEWTON = 60
 
 
 class ConvergenceError(InputError):
@@ -66,7 +66,9 @@ def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
     return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
 
 
-def solve(v0, tau0, tau1, params, markets) -> Outcome:
+def solve(v0, tau0, tau1, params, markets, polish: bool = True) -> Outcome:
+    """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
+    slower newton_krylov attempt (for large stacked problems that are retried piece by piece)."""
     mk = markets
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     sigma, eta, eps = params.sigma, params.eta, params.eps
@@ -105,33 +107,56 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
         def expand(x):
             return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
 
-        # Newton steps with the exact own-price derivative of each supplier's condition (cross effects
-        # through the price index are small), then newton_krylov polishes if needed.
+        # Newton steps. Within one market the Jacobian of the supply conditions is a diagonal matrix less a
+        # rank-one term, J = D - u v^T (D_s = eps_s + sum_m w_sm sigma_m, u_s = w_sm (sigma_m + eta_m), v_k = the
+        # supplier's share of the market at new prices), so Sherman-Morrison gives the exact step per market, for
+        # every market at once. A supplier selling into several markets gets each market's correction (exact when
+        # each sells into one). newton_krylov polishes if needed.
         pair, n_pairs = mk.supplier_market
+        pair_supplier = np.zeros(n_pairs, dtype=np.int64)
+        pair_supplier[pair] = mk.supplier
+        pair_market = np.zeros(n_pairs, dtype=np.int64)
+        pair_market[pair] = mk.market
+        pair_unknown = where[pair_supplier]
+        pair_free = pair_unknown >= 0
+        first_line = np.zeros(n_pairs, dtype=np.int64)
+        first_line[pair[::-1]] = np.arange(pair.size)[::-1]
+        sigma_p, eta_p = sigma[first_line], eta[first_line]
         # start from the last solution on the same markets (quotas and commitments solve the model many
         # times with small changes); the answer does not depend on the start, only the number of steps
         last = _WARM.get(mk)
         x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
-        iterations, method = 0, "Newton with own-price Jacobian"
+        iterations, method = 0, "Newton (exact per market, Sherman-Morrison)"
         for iterations in range(1, MAX_NEWTON + 1):
             lr = expand(x)
             ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
             sold_flow = v0 * ratio
-            sold = mk.supplier_sum(sold_flow)[free]
+            sold_all = mk.supplier_sum(sold_flow)
+            sold = sold_all[free]
             r = sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
             if np.max(np.abs(r)) < F_TOL:
                 break
-            with np.errstate(over="ignore", invalid="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
-                # the supplier's share of the market: all its lines there move with its price
-                s_new = np.bincount(pair, weights=s_line, minlength=n_pairs)[pair]
-                omega = np.where(sold[np.maximum(flow_unknown, 0)] > 0,
-                                 sold_flow / np.maximum(sold, 1e-300)[np.maximum(flow_unknown, 0)], 0.0)
-            slope = mk.supplier_sum(np.where(flow_unknown >= 0, omega * (sigma * (1.0 - s_new) - eta * s_new), 0.0))[free]
-            step = r / (sup_eps[free] + np.maximum(slope, 0.0))
-            x = x - np.clip(step, -1.0, 1.0)
+                s_pair = np.bincount(pair, weights=s_line, minlength=n_pairs)          # supplier's market share
+                w_pair = np.bincount(pair, weights=sold_flow, minlength=n_pairs) / np.maximum(sold_all[pair_supplier], 1e-300)
+            d = sup_eps[free] + np.bincount(pair_unknown[pair_free], weights=(w_pair * sigma_p)[pair_free],
+                                            minlength=free.size)
+            u = np.where(pair_free, w_pair * (sigma_p + eta_p), 0.0)
+            v = np.where(pair_free, s_pair, 0.0)
+            a_sup = r / d
+            a_pair = np.where(pair_free, a_sup[np.maximum(pair_unknown, 0)], 0.0)
+            d_pair = np.where(pair_free, d[np.maximum(pair_unknown, 0)], 1.0)
+            A = np.bincount(pair_market, weights=v * a_pair, minlength=mk.n_markets)
+            B = np.bincount(pair_market, weights=v * u / d_pair, minlength=mk.n_markets)
+            corr = np.where(pair_free, (u / d_pair) * A[pair_market] / (1.0 - B[pair_market]), 0.0)
+            step = a_sup + np.bincount(pair_unknown[pair_free], weights=corr[pair_free], minlength=free.size)
+            x = x - np.clip(step, -5.0, 5.0)
         else:
-            method = "Newton with own-price Jacobian, then scipy.optimize.newton_krylov"
+            if not polish:
+                raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
+                                               f"converge in {MAX_NEWTON} steps"))
+            method = "Newton per market, then scipy.optimize.newton_krylov"
             try:
                 x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
             except (optimize.NoConvergence, ValueError) as exc:
