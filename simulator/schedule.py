@@ -44,13 +44,13 @@ class Selector:
         hit = hs.PrefixSet(list(self.products)).matches_unique(ucodes, udigits)
         if self.exclude:
             hit &= ~hs.PrefixSet(list(self.exclude)).matches_unique(ucodes, udigits)
-        m = hit[inverse]
+        m = None if hit.all() else hit[inverse]          # "*" needs no gather
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
                 table = np.zeros(len(flows.countries), dtype=bool)
                 table[list(chosen)] = True
-                m &= table[side]
-        return m
+                m = table[side] if m is None else np.logical_and(m, table[side], out=m)
+        return np.ones(len(flows), dtype=bool) if m is None else m
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,6 +160,8 @@ class Schedule:
 
 
 def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndarray:
+    if not any(p.in_force(as_of) for p in plan.preferences):
+        return flows.base_rate                              # read-only: nothing writes into t0
     base = flows.base_rate.astype(np.float64).copy()
     best = np.full(len(flows), np.inf)
     for p in plan.preferences:
@@ -299,7 +301,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         if m.max_group and m.id in contributions and m.kind != "specific":
             groups.setdefault(m.max_group, []).append(m.id)
     counted = {mid: c for mid, c in contributions.items()}
-    addon = np.zeros(n)
+    parts = []                                               # summed at the end: no zero-filled array to add into
     for g, ids in groups.items():
         # the highest contribution of the group (the first in file order on a tie); a running max, not a stack
         best = contributions[ids[0]].copy()
@@ -308,14 +310,22 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             better = contributions[mid] > best
             np.copyto(best, contributions[mid], where=better)
             winner[better] = k
-        addon += best
+        parts.append(best)
         if steps is not None:
             for k, mid in enumerate(ids):
                 counted[mid] = np.where(winner == k, contributions[mid], 0.0)
     grouped = {mid for ids in groups.values() for mid in ids}
     for m in plan.measures:
         if m.id in contributions and m.kind != "specific" and m.id not in grouped:
-            addon += contributions[m.id]
+            parts.append(contributions[m.id])
+    if not parts:
+        addon = np.zeros(n)
+    elif len(parts) == 1:
+        addon = parts[0]
+    else:
+        addon = parts[0] + parts[1]
+        for more in parts[2:]:
+            addon += more
     running = base.copy() if steps is not None else None
     for m in plan.measures:
         if steps is not None and m.id in counted:
