@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,11 +25,22 @@ from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
 from .schedule import Plan, Schedule, compile_schedule
 
+if TYPE_CHECKING:
+    from .uncertainty import Draws
+
 
 def dataset_for(sf: ScenarioFile) -> Dataset:
     d = sf.spec.data
     return load_dataset(d.flows, d.basis, base_dir=sf.data_dir or sf.path.parent, regions=tuple(d.regions),
                         shown_as=sf.shown_as, market_specific=tuple(d.market_specific))
+
+
+def with_basis(sf: ScenarioFile, basis: str | None) -> ScenarioFile:
+    """The scenario with its [data] basis replaced (the --basis option); unchanged for None."""
+    if basis is None:
+        return sf
+    return dataclasses.replace(sf, spec=sf.spec.model_copy(
+        update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
 
 
 def _as_file(scenario) -> ScenarioFile:
@@ -122,8 +135,6 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                     markets=mk)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     if draws is not None:
-        import dataclasses
-
         from .uncertainty import (ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, check_supported, failed, run_draws,
                                   sigma_logsd)
         check_supported(sched, spec.model.name, params)
@@ -234,17 +245,12 @@ def _run_one(sf, as_of, dataset, draws):
 def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws=None, client=None):
     """Run every scenario (errors in any file are all reported) and put them side by side.
     With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each."""
-    import dataclasses
 
     from .compare import Comparison
     problems, loaded = [], []
     for f in files:
         try:
-            sf = _as_file(f)
-            if basis is not None:
-                sf = dataclasses.replace(sf, spec=sf.spec.model_copy(
-                    update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
-            loaded.append(sf)
+            loaded.append(with_basis(_as_file(f), basis))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

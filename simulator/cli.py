@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 bad scenario or data, 2 usage, 3 internal error (traceb
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -159,34 +158,20 @@ def run(
     fmt = _output_format(format, output)
     with _handled():
         from . import api
-        from .report import render, write_atomic
+        from .report import render
         from .report.terminal import renderable
 
-        sf = api.load_scenario(file)
-        if basis is not None:
-            sf = dataclasses.replace(sf, spec=sf.spec.model_copy(update={"data": sf.spec.data.model_copy(update={"basis": basis})}))
+        sf = api.with_basis(api.load_scenario(file), basis)
         if path is not None:
             _run_path(sf, path, fmt, output)
             return
         with _dask_client(dask) as client:
             result, warnings = api.run(sf, as_of=when, draws=_draws(draws, seed, dask), client=client)
-        for w in warnings:
-            err.print(f"warning: {w}", markup=False)
-        detail_name = detail.value if detail else None
+        _warn(warnings)
         if fmt == "table":
-            if output is not None:
-                console = Console(file=io.StringIO(), width=140, highlight=False)
-                console.print(renderable(result))
-                write_atomic(output, console.file.getvalue())
-            else:
-                out.print(renderable(result))
-            return
-        text = render(result, fmt, detail_name)
-        if output is not None:
-            write_atomic(output, text)
-            err.print(f"wrote {output}", markup=False)
+            _emit(output, table=renderable(result))
         else:
-            sys.stdout.write(text)
+            _emit(output, text=render(result, fmt, detail.value if detail else None))
 
 
 @app.command()
@@ -210,26 +195,14 @@ def compare(
     with _handled():
         from . import api
         from .report import compare as render_compare
-        from .report import write_atomic
         with _dask_client(dask) as client:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
-        for w in warnings:
-            err.print(f"warning: {w}", markup=False)
+        _warn(warnings)
         if fmt == "table":
-            if output is None:
-                out.print(render_compare.renderable(cmp))
-                return
-            console = Console(file=io.StringIO(), width=160, highlight=False)
-            console.print(render_compare.renderable(cmp))
-            text = console.file.getvalue()
+            _emit(output, table=render_compare.renderable(cmp), width=160)
         else:
-            text = {"json": render_compare.to_json, "csv": render_compare.to_csv,
-                    "markdown": render_compare.to_markdown}[fmt](cmp)
-        if output is not None:
-            write_atomic(output, text)
-            err.print(f"wrote {output}", markup=False)
-        else:
-            sys.stdout.write(text)
+            _emit(output, text={"json": render_compare.to_json, "csv": render_compare.to_csv,
+                                "markdown": render_compare.to_markdown}[fmt](cmp))
 
 
 def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
@@ -241,32 +214,36 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
 
 def _run_path(sf, text: str, fmt: str, output: Optional[Path]):
     from . import api
-    from .report import write_atomic
-    from .report.explain import path_frame, path_markdown, path_renderable
+    from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
     series, warnings = api.path(sf, api.dates(start, end, step))
-    for w in warnings:
-        err.print(f"warning: {w}", markup=False)
+    _warn(warnings)
     if fmt == "table":
+        _emit(output, table=path_renderable(series, sf.spec.name))
+    else:
+        _emit(output, text=path_text(series, fmt, {"scenario": sf.spec.name, "file": sf.path.name, "sha256": sf.sha256}))
+
+
+def _warn(warnings: list[str], as_errors: bool = False) -> None:
+    for w in warnings:
+        err.print(f"{'error' if as_errors else 'warning'}: {w}", markup=False)
+
+
+def _emit(output: Optional[Path], table=None, text: Optional[str] = None, width: int = 140) -> None:
+    """Print a rich table or a text output, or write it atomically to -o (a table at a fixed width)."""
+    from .report import write_atomic
+    if table is not None:
         if output is None:
-            out.print(path_renderable(series, sf.spec.name))
+            out.print(table)
             return
-        console = Console(file=io.StringIO(), width=140, highlight=False)
-        console.print(path_renderable(series, sf.spec.name))
-        write_atomic(output, console.file.getvalue())
+        console = Console(file=io.StringIO(), width=width, highlight=False)
+        console.print(table)
+        text = console.file.getvalue()
+    if output is None:
+        sys.stdout.write(text)
         return
-    df = path_frame(series)
-    if fmt == "json":
-        text_out = json.dumps({"scenario": sf.spec.name, "file": sf.path.name, "sha256": sf.sha256,
-                               "path": df.astype(object).where(df.notna(), None).to_dict("records")}, indent=2) + "\n"
-    elif fmt == "csv":
-        text_out = df.to_csv(index=False)
-    else:
-        text_out = path_markdown(df)
-    if output is not None:
-        write_atomic(output, text_out)
-    else:
-        sys.stdout.write(text_out)
+    write_atomic(output, text)
+    err.print(f"wrote {output}", markup=False)
 
 
 @app.command()
@@ -284,8 +261,7 @@ def validate(
                 sf = api.load_scenario(f)
                 data = api.dataset_for(sf)
                 _, warnings = api.run(sf, dataset=data)
-                for w in warnings:
-                    err.print(f"{'error' if strict else 'warning'}: {w}", markup=False)
+                _warn(warnings, as_errors=strict)
                 if strict and warnings:
                     bad = True
                     continue

@@ -94,3 +94,14 @@ def path_markdown(df: pd.DataFrame) -> str:
     from .writers import _md_table
     fmt = lambda v: "" if v is None or v != v else (f"{v:.6g}" if isinstance(v, float) else str(v))  # noqa: E731
     return _md_table(list(df.columns), [[fmt(v) for v in row] for row in df.itertuples(index=False)]) + "\n"
+
+
+def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
+    """The time path as json (with the scenario's name, file and sha256), csv or markdown."""
+    df = path_frame(series)
+    if fmt == "json":
+        return json.dumps({**scenario, "path": df.astype(object).where(df.notna(), None).to_dict("records")},
+                          indent=2) + "\n"
+    if fmt == "csv":
+        return df.to_csv(index=False)
+    return path_markdown(df)
