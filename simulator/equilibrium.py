@@ -154,7 +154,8 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
         raise SolveError(Problem(shown, None, f"quotas, commitments and specific duties did not converge in {MAX_SWEEPS} "
                                  f"sweeps (last change {moved:.3g})"))
 
-    out = run(state, rp)
+    if has_specific:   # rp moved after the last solve; without specific duties `out` is already final
+        out = run(state, rp)
     marginal, tau1 = assemble(state, rp)
     v1 = out.value_new
     tariff1 = marginal.copy()

@@ -292,8 +292,8 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         if m.unit is not None and flows.unit is not None:
             ok &= np.array([u in ("", "nan", m.unit) for u in flows.unit])
         unpriced[m.id] = int(((cov[m.id] > 0) & ~ok).sum())
-        specific += np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
         contributions[m.id] = np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
+        specific += contributions[m.id]
 
     # Within a max group only the highest contribution counts.
     groups: dict[str, list[str]] = {}
