@@ -109,12 +109,8 @@ class PrefixSet:
 
 def longest_match(codes: np.ndarray, digits: np.ndarray, prefixes: list[tuple[int, int]]) -> np.ndarray:
     """Index into ``prefixes`` of the longest prefix covering each code, or -1."""
-    codes = np.asarray(codes, dtype=np.int64)
-    digits = np.asarray(digits, dtype=np.int64)
-    key = codes * 16 + digits
-    uniq, inverse = np.unique(key, return_inverse=True)
-    ucodes, udigits = uniq // 16, uniq % 16
-    best = np.full(uniq.shape, -1, dtype=np.int64)
+    ucodes, udigits, inverse = unique_codes(codes, digits)
+    best = np.full(ucodes.shape, -1, dtype=np.int64)
     for k in (0, *VALID_DIGITS):  # ascending, so a longer prefix overwrites a shorter one
         idx = [i for i, (_, d) in enumerate(prefixes) if d == k]
         if not idx:
@@ -129,4 +125,4 @@ def longest_match(codes: np.ndarray, digits: np.ndarray, prefixes: list[tuple[in
         pos = np.searchsorted(vals, t).clip(max=vals.size - 1)
         hit = (vals[pos] == t) & (t >= 0)
         best[hit] = ids[pos[hit]]
-    return best[inverse.reshape(codes.shape)]
+    return best[inverse]

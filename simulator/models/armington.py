@@ -97,15 +97,14 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True) -> Outcome:
         where[free] = np.arange(free.size)
         flow_unknown = where[mk.supplier]
 
+        def expand(x):
+            return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
+
         def residual(x):
-            lr = np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
-            ratio, _ = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
+            ratio, _ = _demand(mk, share, log_rT, expand(x), sigma, eta, sigma_m)
             sold = mk.supplier_sum(v0 * ratio)[free]
             with np.errstate(divide="ignore"):
                 return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
-
-        def expand(x):
-            return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
 
         # Newton steps. Within one market the Jacobian of the supply conditions is a diagonal matrix less a
         # rank-one term, J = D - u v^T (D_s = eps_s + sum_m w_sm sigma_m, u_s = w_sm (sigma_m + eta_m), v_k = the
