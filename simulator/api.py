@@ -131,8 +131,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     }
     result = Result(scenario=info, dataset=data, t0=sol.tau0, t1=sol.tariff1, outcome=sol.outcome,
                     measures=measure_rows, notes=notes, wedge1=sol.tau1, rent_importer=sol.rent_importer,
-                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments,
-                    markets=mk)
+                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     if draws is not None:
         from .uncertainty import (ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, check_supported, failed, run_draws,

@@ -11,8 +11,7 @@ import pandas as pd
 from . import hs
 from .data import Dataset, catalog
 from .flows import FLAG_TEXT, RESIDUAL
-from .markets import Markets
-from .markets import markets as build_markets
+from .markets import markets
 from .models import Outcome
 
 CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other markets are held fixed, so a change in a "
@@ -33,7 +32,6 @@ class Result:
     rent_exporter: np.ndarray | None = None    # quota rents held by the exporter
     commitment_cost: np.ndarray | None = None  # implicit subsidy of purchase commitments, borne by the importer
     instruments: list[dict] = field(default_factory=list)
-    markets: Markets | None = None
     bands: list[dict] = field(default_factory=list)     # percentiles of the headline figures over elasticity draws
 
     def _or_zero(self, a):
@@ -80,7 +78,7 @@ class Result:
     def creation_diversion(self) -> tuple[np.ndarray, np.ndarray]:
         """Per flow, in quantities at base world prices (WITS's split, exact):
         creation_k = q0_k (Q1 - Q0), diversion_k = (q1_k - q0_k) Q1, with q_k = m_k / Q in each market."""
-        mk = self.markets or build_markets(self.flows)
+        mk = markets(self.flows)
         m0 = self.value_base
         m1 = m0 * self.outcome.quantity_ratio
         Q0, Q1 = mk.sum(m0)[mk.market], mk.sum(m1)[mk.market]
@@ -92,13 +90,12 @@ class Result:
     @cached_property
     def prices(self) -> pd.DataFrame:
         """World-price changes by exporter and product (HS6), where they move."""
-        mk = self.markets or build_markets(self.flows)
+        mk = markets(self.flows)
         rp = self.outcome.price_ratio
         moved = np.abs(rp - 1.0) > 1e-12
         if not moved.any():
             return pd.DataFrame(columns=["exporter", "hs", "price_change", "exports_base"])
-        first = np.zeros(mk.n_suppliers, dtype=np.int64)
-        first[mk.supplier[::-1]] = np.arange(len(rp))[::-1]
+        first = mk.supplier_first
         exports = mk.supplier_sum(self.value_base)
         keep = np.flatnonzero(np.abs(rp[first] - 1.0) > 1e-12)
         f = first[keep]

@@ -11,7 +11,6 @@ from simulator.data import Dataset
 from simulator.flows import Flows
 from simulator.markets import markets
 from simulator.models import MODELS
-from simulator.models.constant import solve as constant_solve
 from simulator.parameters import Parameters
 from simulator.results import Result
 from simulator.schedule import ExemptionRule, MeasureRule, Plan, Selector, compile_schedule
@@ -71,8 +70,7 @@ def _run(flows, measures, exemptions=(), eta=-1.3, eps=math.inf, model="constant
 
 
 def _result(flows, s, o):
-    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1_static, outcome=o,
-                  markets=markets(flows))
+    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1_static, outcome=o)
 
 
 @settings(max_examples=100, deadline=None)
