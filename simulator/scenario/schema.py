@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .. import hs
 
@@ -55,8 +55,12 @@ def _check_products(v: list[str]) -> list[str]:
     return v
 
 
-Codes = Annotated[list[str], Field(min_length=1)]
-Products = Annotated[list[str], Field(min_length=1)]
+# The checks travel with the types, so every section that uses them validates alike.
+Names = Annotated[list[str], BeforeValidator(_as_list)]            # a single string is a list of one
+Codes = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list)]
+Prefixes = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_check_products)]
+Products = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_check_products)]
+Share = Annotated[float, AfterValidator(lambda v: _check_share(v, "share"))]
 
 
 class Selection(Strict):
@@ -65,17 +69,7 @@ class Selection(Strict):
     importer: Codes = Field(["*"], description="Importers: ISO3 codes, regions, groups, or \"*\".")
     exporters: Codes = Field(["*"], description="Exporters: ISO3 codes, regions, groups, or \"*\".")
     products: Products = Field(["*"], description="HS prefixes (\"0201\"), \"*\", or \"list:NAME\".")
-    exclude: list[str] = Field(default_factory=list, description="HS prefixes or lists taken out of `products`.")
-
-    @field_validator("importer", "exporters", "products", "exclude", mode="before")
-    @classmethod
-    def _listify(cls, v):
-        return _as_list(v)
-
-    @field_validator("products", "exclude")
-    @classmethod
-    def _prefixes(cls, v):
-        return _check_products(v)
+    exclude: Prefixes = Field(default_factory=list, description="HS prefixes or lists taken out of `products`.")
 
 
 class Dated(Strict):
@@ -102,8 +96,8 @@ class Measure(Selection, Dated):
     coefficient: float | None = Field(None, description="Swiss formula coefficient (a fraction, e.g. 0.25).")
     duty: float | None = Field(None, description="Specific duty in US dollars per unit of quantity.")
     unit: str | None = Field(None, description="Unit of a specific duty ('kg'); must match the data's unit where given.")
-    share: float = Field(1.0, description="Share of each flow's value the measure applies to (e.g. metal content).")
-    excludes: list[str] = Field(default_factory=list, description="Measures that do not apply where this one does.")
+    share: Share = Field(1.0, description="Share of each flow's value the measure applies to (e.g. metal content).")
+    excludes: Names = Field(default_factory=list, description="Measures that do not apply where this one does.")
     max_group: str | None = Field(None, description="Of the measures in one group, only the highest applies.")
     mirror: str | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
     scale: float = Field(1.0, description="With mirror: the mirrored rate times this.")
@@ -112,20 +106,10 @@ class Measure(Selection, Dated):
     exporters: Codes | None = Field(None, description="Exporters (default \"*\"; for a mirror, the mirrored importers).")
     products: Products | None = Field(None, description="HS prefixes, \"*\" or \"list:NAME\" (default \"*\").")
 
-    @field_validator("excludes", mode="before")
-    @classmethod
-    def _excl(cls, v):
-        return _as_list(v)
-
     @field_validator("rate")
     @classmethod
     def _rate(cls, v):
         return _check_rate(v)
-
-    @field_validator("share")
-    @classmethod
-    def _share(cls, v):
-        return _check_share(v, "share")
 
     @field_validator("scale")
     @classmethod
@@ -168,17 +152,7 @@ class Measure(Selection, Dated):
 class Exemption(Selection, Dated):
     id: str | None = Field(None, description="Optional name, so an overlay can replace or disable it.")
     measures: Codes = Field(description="Ids of the measures this exemption lifts, or [\"*\"] for all.")
-    share: float = Field(1.0, description="Share of each covered flow exempted (end use, content).")
-
-    @field_validator("measures", mode="before")
-    @classmethod
-    def _m(cls, v):
-        return _as_list(v)
-
-    @field_validator("share")
-    @classmethod
-    def _share(cls, v):
-        return _check_share(v, "share")
+    share: Share = Field(1.0, description="Share of each covered flow exempted (end use, content).")
 
 
 class Preference(Selection, Dated):
@@ -234,16 +208,6 @@ class Commitment(Dated):
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
     target: float = Field(description="Purchases to reach, US dollars a year at world prices.")
 
-    @field_validator("products", mode="before")
-    @classmethod
-    def _p(cls, v):
-        return _as_list(v)
-
-    @field_validator("products")
-    @classmethod
-    def _pp(cls, v):
-        return _check_products(v)
-
     @field_validator("target")
     @classmethod
     def _t(cls, v):
@@ -291,14 +255,11 @@ class ElasticityOverride(Strict):
     importer: Codes = Field(["*"], description="Markets of these importers.")
     exporters: Codes = Field(["*"], description="Suppliers from these exporters (export_supply only).")
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
-    exclude: list[str] = Field(default_factory=list)
+    exclude: Prefixes = Field(default_factory=list)
     import_demand: float | None = None
     substitution: float | None = None
     export_supply: float | None = None
 
-    _lists = field_validator("importer", "exporters", "products", "exclude", mode="before")(
-        classmethod(lambda cls, v: _as_list(v)))
-    _prods = field_validator("products", "exclude")(classmethod(lambda cls, v: _check_products(v)))
     _eta = field_validator("import_demand")(classmethod(lambda cls, v: _check_eta(v)))
     _sigma = field_validator("substitution")(classmethod(lambda cls, v: _check_sigma(v)))
     _eps = field_validator("export_supply")(classmethod(lambda cls, v: _check_eps(v)))
