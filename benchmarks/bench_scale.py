@@ -3,8 +3,6 @@
 Results and the machine are recorded in benchmarks/RESULTS.md; nothing here asserts a time.
 """
 
-import math
-
 import numpy as np
 import pytest
 

@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.markets import markets
-from simulator.models import armington, constant
 from simulator.parameters import Parameters
-from simulator.schedule import ExemptionRule, MeasureRule, Plan, Selector, compile_schedule
+from simulator.schedule import ExemptionRule, MeasureRule, Plan, Selector
 
 LISTS_STEEL = ((72, 2), (73, 2))
 

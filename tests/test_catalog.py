@@ -1,7 +1,6 @@
 """Every bundled file is in the catalog, matches its hash, and has the columns it claims."""
 
 import hashlib
-import tomllib
 from importlib import resources
 
 import pytest

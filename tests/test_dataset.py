@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulator.data import catalog, kor_usa
+from simulator.data import catalog
 from simulator.flows import RESIDUAL
 
 

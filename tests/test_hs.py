@@ -1,7 +1,6 @@
 """HS codes as integers: prefixes, longest match, agreement with a slow string reference."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
