@@ -134,16 +134,16 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                     rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     if draws is not None:
-        from .uncertainty import (ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, check_supported, failed, run_draws,
-                                  sigma_logsd)
-        check_supported(sched, spec.model.name, params)
-        problem = DrawProblem(flows, sol.tau0, sol.tau1, sol.tariff1, params, spec.model.name, sigma_logsd(flows, mk))
+        from .uncertainty import ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, failed, run_draws, sigma_logsd
+        problem = DrawProblem(flows, sched, sol, params, spec.model.name, sigma_logsd(flows, mk), sf.shown_as)
         stacked = run_draws(problem, draws, client)
         result = dataclasses.replace(result, bands=bands(result, stacked),
                                      scenario={**info, "draws": {"n": draws.n, "seed": draws.seed}})
         result.notes.append(f"Bands: {draws.n} draws (seed {draws.seed}) of the elasticities around their point values: "
                             f"substitution lognormal with the spread of the Broda-Weinstein estimates, import demand "
                             f"log-sd {ETA_LOGSD}, export supply log-sd {EPS_LOGSD} (docs/MODELS.md, Uncertainty)."
+                            + (" Quotas, commitments and specific duties are solved again for every draw."
+                               if problem.has_instruments else "")
                             + (f" {failed(stacked)} draw(s) did not converge and are left out." if failed(stacked) else ""))
     return result, warnings
 

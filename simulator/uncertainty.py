@@ -8,47 +8,64 @@ Distributions, centred on each scenario's point values (the median of every dist
 - import demand (per market): -|eta| times a lognormal factor with log-sd 0.3 (a stated assumption).
 - export supply (per supplier): lognormal with log-sd 0.5 (a stated assumption); price takers stay price takers.
 
+Drawn substitution elasticities are kept within the range of the Broda-Weinstein estimates (``sigma_range``).
+
 Draws are independent across markets and suppliers. The draws axis is folded into the flow axis: a chunk of
 D draws is solved as one problem of D copies of the markets, each with its own elasticities, by the same
-vectorised model, never by a loop over draws. Chunks have a fixed size and their own seed (spawned from the run's
-seed), so the bands are the same whether the chunks run here or on a Dask cluster.
+vectorised model, never by a loop over draws; finite export supply starts each draw's Newton from the point
+solution. Quotas, commitments and specific duties need their own instrument solve per draw, so those scenarios
+go draw by draw. Chunks have a fixed size and their own seed (spawned from the run's seed), so the bands are the
+same whether the chunks run in threads here or on a Dask cluster.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
+from . import equilibrium
 from .data import catalog
-from .errors import InputError, Problem
+from .equilibrium import Solution
+from .errors import InputError
 from .flows import Flows
 from .markets import Markets, markets
 from .models import MODELS
 from .parameters import Parameters
+from .schedule import Schedule
 
 ETA_LOGSD = 0.3
 EPS_LOGSD = 0.5
-FLOWS_PER_CHUNK = 2_000_000      # bounds the memory of one chunk
+FLOWS_PER_CHUNK = 125_000        # small chunks stay in the processor's cache (measured fastest); bounds memory
 PERCENTILES = (5, 50, 95)
 
 
 @lru_cache(maxsize=1)
-def _us_sigma_spread() -> tuple[dict[int, float], float]:
+def _bw_estimates() -> tuple[dict[int, float], float, tuple[float, float]]:
     """Per HS6: the standard error (in logs) of the median of the Broda-Weinstein HTS10 estimates under it,
-    1.2533 s / sqrt(n), the uncertainty of the statistic used as the point value."""
+    1.2533 s / sqrt(n), the uncertainty of the statistic used as the point value; the median of those; and the
+    smallest and largest estimate."""
     bw = catalog.read_csv("sigma-bw-us-hts10")
-    logs = np.log(bw.sigma.astype(float))
-    g = logs.groupby(bw.hts.str[:6].astype("int64"))
+    sigma = bw.sigma.astype(float)
+    g = np.log(sigma).groupby(bw.hts.str[:6].astype("int64"))
     n = g.count()
     se = (1.2533 * g.std(ddof=1) / np.sqrt(n))[n >= 2].dropna()
-    return {int(k): float(v) for k, v in se.items()}, float(se.median())
+    return {int(k): float(v) for k, v in se.items()}, float(se.median()), (float(sigma.min()), float(sigma.max()))
+
+
+def sigma_range() -> tuple[float, float]:
+    """Drawn elasticities of substitution are kept within the range of the Broda-Weinstein estimates: a
+    lognormal with the wide spread of a median of two estimates would otherwise draw values no estimate supports
+    (and beyond which the world-price solve loses precision)."""
+    return _bw_estimates()[2]
 
 
 def sigma_logsd(flows: Flows, mk: Markets) -> np.ndarray:
     """Per market: the log-sd of its elasticity of substitution."""
-    spread, pooled = _us_sigma_spread()
+    spread, pooled, _ = _bw_estimates()
     first = mk.first
     out = np.full(mk.n_markets, pooled)
     if "USA" in flows.countries:
@@ -76,12 +93,25 @@ class DrawProblem:
     """Everything a chunk needs, picklable for a Dask worker."""
 
     flows: Flows
-    tau0: np.ndarray
-    tau1: np.ndarray
-    tariff1: np.ndarray
+    sched: Schedule
+    solution: Solution            # the point solution: wedges, and the world prices each draw starts from
     params: Parameters
     model: str
     sigma_sd: np.ndarray          # per market, log-sd of the elasticity of substitution
+    shown: str = "scenario"
+
+    @property
+    def has_instruments(self) -> bool:
+        """Quotas, commitments or specific duties: each draw needs its own instrument solve."""
+        return bool(self.sched.quotas or self.sched.commitments or np.any(self.sched.specific_ave0))
+
+    @cached_property
+    def start(self) -> np.ndarray | None:
+        """Per supplier, the log world price of the point solution (where each draw's Newton starts)."""
+        if self.model != "armington":
+            return None
+        mk = markets(self.flows)
+        return np.log(self.solution.outcome.price_ratio[mk.supplier_first])
 
 
 def _tile_markets(mk: Markets, d: int, n: int) -> Markets:
@@ -93,41 +123,79 @@ def _tile_markets(mk: Markets, d: int, n: int) -> Markets:
         order=(mk.order[None, :] + off * n).ravel(), starts=(mk.starts[None, :] + off * n).ravel())
 
 
+def _model(problem: DrawProblem, start=None, polish=True):
+    solve = MODELS[problem.model]
+    return partial(solve, polish=polish, start=start) if problem.model == "armington" else solve
+
+
+def _one_draw(problem: DrawProblem, params: Parameters) -> dict[str, np.ndarray] | None:
+    """One draw with its own instrument solve; None if it does not converge."""
+    flows, mk = problem.flows, markets(problem.flows)
+    last = {"x": problem.start}
+
+    def model(t0, t1):
+        # each solve starts from the previous one of the same draw (the instrument solve makes many, close
+        # together), the first from the point solution: the same steps wherever the draw runs
+        out = _model(problem, last["x"])(flows.value, t0, t1, params, mk)
+        if last["x"] is not None:
+            last["x"] = np.log(out.price_ratio[mk.supplier_first])
+        return out
+
+    try:
+        sol = equilibrium.solve(flows, problem.sched, model, problem.shown)
+    except InputError:
+        return None
+    o = sol.outcome
+    return {"value": o.value_new, "revenue": sol.tariff1 * o.value_new, "cs": np.nan_to_num(o.consumer_surplus),
+            "ps": np.nan_to_num(o.producer_surplus), "rent_imp": sol.rent_importer, "rent_exp": sol.rent_exporter,
+            "cost": sol.commitment_cost}
+
+
 def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw `count` sets of elasticities and return per-draw headline arrays (draw x pair / country)."""
-    flows, p = problem.flows, problem.params
+    flows, p, sol = problem.flows, problem.params, problem.solution
     mk = markets(flows)
     n, C = len(flows), len(flows.countries)
     rng = np.random.default_rng(seed)
     first, sfirst = mk.first, mk.supplier_first
     sigma = p.sigma[first] * np.exp(problem.sigma_sd * rng.standard_normal((count, mk.n_markets)))
+    lo, hi = sigma_range()                  # widened to the point value where a scenario sets one outside it
+    sigma = np.clip(sigma, np.minimum(lo, p.sigma[first]), np.maximum(hi, p.sigma[first]))
     eta = p.eta[first] * np.exp(ETA_LOGSD * rng.standard_normal((count, mk.n_markets)))
     eps_point = p.eps[sfirst]
     eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * rng.standard_normal((count, mk.n_suppliers))),
                    np.inf)
-    solve = MODELS[problem.model]
-    if problem.model == "armington":        # a chunk that does not converge by Newton is retried draw by draw
-        solve = partial(solve, polish=False)
-    try:
+
+    def one(d):
+        return Parameters(eta=eta[d, mk.market], sigma=sigma[d, mk.market], eps=eps[d, mk.supplier],
+                          sigma_source=np.zeros(n, np.int8))
+
+    fields = ("value", "revenue", "cs", "ps", "rent_imp", "rent_exp", "cost")
+    per = {k: np.zeros((count, n)) for k in fields}
+    todo = range(count)
+    if not problem.has_instruments:
+        # all draws of the chunk as one problem: D copies of the markets, each with its own elasticities
         tiled = Parameters(eta=eta[:, mk.market].ravel(), sigma=sigma[:, mk.market].ravel(),
                            eps=eps[:, mk.supplier].ravel(), sigma_source=np.zeros(count * n, np.int8))
-        out = solve(np.tile(flows.value, count), np.tile(problem.tau0, count), np.tile(problem.tau1, count),
-                    tiled, _tile_markets(mk, count, n))
-        v1 = out.value_new.reshape(count, n)
-        cs = np.nan_to_num(out.consumer_surplus.reshape(count, n))
-        ps = np.nan_to_num(out.producer_surplus.reshape(count, n))
-    except InputError:
-        # a joint solve of the chunk failed: solve its draws one by one; a draw that does not converge is
-        # left out of the bands (NaN), and the output counts them
-        v1, cs, ps = np.full((count, n), np.nan), np.zeros((count, n)), np.zeros((count, n))
-        for d in range(count):
-            one = Parameters(eta=eta[d, mk.market], sigma=sigma[d, mk.market], eps=eps[d, mk.supplier],
-                             sigma_source=np.zeros(n, np.int8))
-            try:
-                o = solve(flows.value, problem.tau0, problem.tau1, one, mk)
-            except InputError:
-                continue
-            v1[d], cs[d], ps[d] = o.value_new, np.nan_to_num(o.consumer_surplus), np.nan_to_num(o.producer_surplus)
+        start = None if problem.start is None else np.tile(problem.start, count)
+        try:
+            out = _model(problem, start, polish=False)(np.tile(flows.value, count), np.tile(sol.tau0, count),
+                                                        np.tile(sol.tau1, count), tiled, _tile_markets(mk, count, n))
+            per["value"] = out.value_new.reshape(count, n)
+            per["revenue"] = sol.tariff1 * per["value"]
+            per["cs"] = np.nan_to_num(out.consumer_surplus.reshape(count, n))
+            per["ps"] = np.nan_to_num(out.producer_surplus.reshape(count, n))
+            todo = ()
+        except InputError:
+            pass                            # the joint solve failed: solve the draws one by one
+    for d in todo:
+        got = _one_draw(problem, one(d))
+        if got is None:                     # left out of the bands (NaN); the output counts them
+            per["value"][d] = np.nan
+            continue
+        for k in fields:
+            per[k][d] = got[k]
+
     draw = np.arange(count)[:, None]
     pair_idx = (draw * (C * C) + (flows.exporter.astype(np.int64) * C + flows.importer)).ravel()
     imp_idx = (draw * C + flows.importer).ravel()
@@ -135,23 +203,11 @@ def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) 
     by_pair = lambda w: np.bincount(pair_idx, weights=w.ravel(), minlength=count * C * C).reshape(count, C * C)  # noqa: E731
     by_imp = lambda w: np.bincount(imp_idx, weights=w.ravel(), minlength=count * C).reshape(count, C)  # noqa: E731
     by_exp = lambda w: np.bincount(exp_idx, weights=w.ravel(), minlength=count * C).reshape(count, C)  # noqa: E731
-    revenue = problem.tariff1 * v1
+    v1, revenue = per["value"], per["revenue"]
+    welfare = (by_imp(per["cs"]) + by_exp(per["ps"]) + by_imp(revenue) + by_imp(per["rent_imp"])
+               + by_exp(per["rent_exp"]) - by_imp(per["cost"]))
     return {"pair_value": by_pair(v1), "pair_duty": by_pair(revenue), "imports": by_imp(v1), "exports": by_exp(v1),
-            "revenue": by_imp(revenue), "welfare": by_imp(cs) + by_exp(ps) + by_imp(revenue)}
-
-
-def check_supported(sched, model: str, params: Parameters) -> None:
-    if model == "armington" and np.isfinite(params.eps).any():
-        raise InputError(Problem(None, "--draws", "uncertainty bands with finite export supply are not available yet: "
-                                 "the world-price solve does not converge for every drawn set of elasticities "
-                                 "(markets of near-perfect substitutes). Use export_supply = inf for the bands, and the "
-                                 "supply overlays of docs/examples/sensitivity/ for the supply elasticity"))
-    if sched.quotas or sched.commitments:
-        raise InputError(Problem(None, "--draws", "uncertainty bands are not available for scenarios with quotas or "
-                                 "purchase commitments in force (each draw would need its own instrument solve)"))
-    if np.any(sched.specific_ave0) and model in ("armington", "constant"):
-        raise InputError(Problem(None, "--draws", "uncertainty bands are not available with specific duties "
-                                 "(their ad valorem equivalents move with each draw's prices)"))
+            "revenue": by_imp(revenue), "welfare": welfare}
 
 
 def failed(stacked: dict[str, np.ndarray]) -> int:
@@ -163,7 +219,9 @@ def run_draws(problem: DrawProblem, draws: Draws, client=None) -> dict[str, np.n
     """All draws, chunk by chunk, here or on a Dask cluster; arrays stacked draw by draw."""
     chunks = draws.chunks(len(problem.flows))
     if client is None:
-        parts = [solve_chunk(problem, count, seed) for count, seed in chunks]
+        # numpy releases the interpreter lock in its array loops, so threads use every core
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(chunks))) as pool:
+            parts = list(pool.map(lambda chunk: solve_chunk(problem, *chunk), chunks))
     else:
         shared = client.scatter(problem, broadcast=True)
         futures = [client.submit(solve_chunk, shared, count, seed, pure=False) for count, seed in chunks]
@@ -200,6 +258,5 @@ def bands(result, stacked: dict[str, np.ndarray]) -> list[dict]:
         add("imports", c, stacked["imports"][:, k])
         add("exports", c, stacked["exports"][:, k])
         add("revenue", c, stacked["revenue"][:, k])
-        rent_cost = base.loc[c].quota_rent_new - base.loc[c].commitment_cost
-        add("welfare", c, stacked["welfare"][:, k] - base.loc[c].tariff_revenue_base + rent_cost)
+        add("welfare", c, stacked["welfare"][:, k] - base.loc[c].tariff_revenue_base)
     return rows

@@ -88,6 +88,39 @@ def test_armington_large_sigma_is_stable():
     assert o.value_new[0] > 50 and o.value_new[1] < 1e-6
 
 
+def test_armington_near_perfect_substitutes_converge_by_newton():
+    # the US market for stranded aluminium wire (HS 761410, 2024 values) with a drawn sigma of 2,224: the full
+    # Newton step cycles between two points here; backtracking market by market converges
+    exps = ["KOR", "CAN", "CHN", "EU27", "MEX", "ROW", "VNM"]
+    vals = [544347.0, 11975503.0, 168726.0, 1741304.0, 60401128.0, 199223527.0, 4105235.0]
+    t0 = np.array([0.0, 0.049, 0.049, 0.049, 0.049, 0.049, 0.049])
+    t1 = np.array([0.5, 0.049, 0.149, 0.149, 0.049, 0.149, 0.149])
+    f, mk, p = setup(["USA"] * 7, exps, vals, hs=[761410] * 7, eta=-1.33, sigma=2223.6)
+    eps = np.array([0.557, 1.093, 1.812, 1.659, 2.124, 1.039, 1.194])
+    p = Parameters(p.eta, p.sigma, eps, p.sigma_source)
+    o = armington.solve(f.value, t0, t1, p, mk, polish=False)
+    assert o.solver["residual"] < 1e-11
+    assert_allclose(o.price_ratio ** eps, o.quantity_ratio, rtol=1e-9)      # every supplier's market clears
+    assert o.price_ratio[0] < o.price_ratio[1:].min()                       # Korea absorbs its 50% duty
+
+
+def test_armington_suppliers_in_several_markets_converge_by_newton():
+    # five exporters each selling into three markets with sigmas up to 4,000: the markets' equations of a Newton
+    # step are coupled through the shared suppliers and solved exactly
+    imps, exps = ["USA", "KOR", "JPN"], ["CHN", "MEX", "VNM", "CAN", "DEU"]
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        importers = [i for i in imps for _ in exps]
+        f = Flows.build(importers, exps * 3, [761410] * 15, [6] * 15, rng.lognormal(0, 2, 15))
+        mk = markets(f)
+        eps = rng.uniform(0.5, 3, 5)[mk.supplier]
+        p = Parameters(np.full(15, -1.0), np.exp(rng.uniform(np.log(2), np.log(4000), 3))[mk.market], eps,
+                       np.zeros(15, np.int8))
+        o = armington.solve(f.value, np.zeros(15), rng.choice([0.0, 0.1, 0.25, 0.5], 15), p, mk, polish=False)
+        sold = np.bincount(mk.supplier, f.value * o.quantity_ratio) / np.bincount(mk.supplier, f.value)
+        assert_allclose(o.price_ratio ** eps, sold[mk.supplier], rtol=1e-9)
+
+
 # ---- smart ------------------------------------------------------------------------------------------
 
 def test_smart_laird_yeats_by_hand():

@@ -33,10 +33,63 @@ from .constant import power_area, producer_surplus
 F_TOL = 1e-11
 _WARM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 MAX_NEWTON = 60
+MAX_HALVINGS = 30
+MAX_STEP = 5.0
+MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppliers in several markets are approximated
 
 
 class ConvergenceError(InputError):
     pass
+
+
+class _Coupling:
+    """The markets' equations of a Newton step, coupled by suppliers that sell into several markets."""
+
+    def __init__(self, pf_unknown, pf_market, n_markets):
+        self.pf_market, self.n_markets = pf_market, n_markets
+        shared = np.bincount(pf_unknown)[pf_unknown] > 1
+        self.shared_unknown, self.shared_market = pf_unknown[shared], pf_market[shared]
+        self.rows = self.cols = None
+        if shared.any():
+            # every ordered pair (p, q), p != q, of free pairs of one supplier gives an entry (market p, market q)
+            idx = np.flatnonzero(shared)
+            idx = idx[np.argsort(pf_unknown[idx], kind="stable")]
+            _, starts, counts = np.unique(pf_unknown[idx], return_index=True, return_counts=True)
+            sq = counts.astype(np.int64) ** 2
+            if sq.sum() <= MAX_COUPLING:
+                group = np.repeat(np.arange(counts.size), sq)
+                within = np.arange(sq.sum()) - np.repeat(np.cumsum(sq) - sq, sq)
+                k = counts[group]
+                p, q = idx[starts[group] + within // k], idx[starts[group] + within % k]
+                self.rows, self.cols = p[p != q], q[p != q]
+                # only the coupled markets need the sparse solve; the others stay one division each
+                self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
+                self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
+        self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
+                       "exact, Woodbury with a sparse system of markets" if self.rows is not None else
+                       "per market, Sherman-Morrison; suppliers in several markets approximately")
+
+    def solve(self, v, u_d, rhs):
+        """y with (I - V^T D^-1 U) y = rhs; v and u_d = u / d per free pair."""
+        diag = 1.0 - np.bincount(self.pf_market, weights=v * u_d, minlength=self.n_markets)
+        if self.rows is None:
+            return rhs / diag
+        from scipy import sparse
+        from scipy.sparse.linalg import spsolve
+        y = rhs / diag
+        c, n = self.coupled, self.coupled.size
+        k = sparse.coo_matrix((np.r_[diag[c], -v[self.rows] * u_d[self.cols]],
+                               (np.r_[np.arange(n), self.local_rows], np.r_[np.arange(n), self.local_cols])),
+                              shape=(n, n)).tocsc()
+        y[c] = spsolve(k, rhs[c])
+        return y
+
+    def per_supplier(self, alpha, sup_market):
+        """A market's step length for its suppliers; a supplier in several markets takes the smallest."""
+        a = alpha[sup_market]
+        if self.shared_unknown.size:
+            np.minimum.at(a, self.shared_unknown, alpha[self.shared_market])
+        return a
 
 
 def _log_price_index(mk, share, log_rq, sigma, sigma_m):
@@ -66,9 +119,10 @@ def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
     return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
 
 
-def solve(v0, tau0, tau1, params, markets, polish: bool = True) -> Outcome:
+def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
-    slower newton_krylov attempt (for large stacked problems that are retried piece by piece)."""
+    slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
+    the log world price to start Newton from (e.g. the point solution, for draws of the elasticities)."""
     mk = markets
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     sigma, eta, eps = params.sigma, params.eta, params.eps
@@ -106,51 +160,74 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True) -> Outcome:
             with np.errstate(divide="ignore"):
                 return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
 
-        # Newton steps. Within one market the Jacobian of the supply conditions is a diagonal matrix less a
-        # rank-one term, J = D - u v^T (D_s = eps_s + sum_m w_sm sigma_m, u_s = w_sm (sigma_m + eta_m), v_k = the
-        # supplier's share of the market at new prices), so Sherman-Morrison gives the exact step per market, for
-        # every market at once. A supplier selling into several markets gets each market's correction (exact when
-        # each sells into one). newton_krylov polishes if needed.
+        # Newton steps. The Jacobian of the supply conditions is a diagonal matrix less one rank-one term per
+        # market, J = D - sum_m u_m v_m^T (D_s = eps_s + sum_m w_sm sigma_m, u_sm = w_sm (sigma_m + eta_m), v_sm = the
+        # supplier's share of market m at new prices, w_sm the share of its sales that go to m). Woodbury reduces
+        # the step to one equation per market, (I - V^T D^-1 U) y = V^T D^-1 r: diagonal when every supplier sells
+        # into one market (Sherman-Morrison, market by market), a sparse system coupling the markets that share a
+        # supplier otherwise (exact while that system is small, its diagonal beyond).
         pair, n_pairs = mk.supplier_market
         pair_supplier = np.zeros(n_pairs, dtype=np.int64)
         pair_supplier[pair] = mk.supplier
         pair_market = np.zeros(n_pairs, dtype=np.int64)
         pair_market[pair] = mk.market
-        pair_unknown = where[pair_supplier]
-        pair_free = pair_unknown >= 0
         first_line = np.zeros(n_pairs, dtype=np.int64)
         first_line[pair[::-1]] = np.arange(pair.size)[::-1]
-        sigma_p, eta_p = sigma[first_line], eta[first_line]
-        # start from the last solution on the same markets (quotas and commitments solve the model many
-        # times with small changes); the answer does not depend on the start, only the number of steps
-        last = _WARM.get(mk)
+        pf = np.flatnonzero(where[pair_supplier] >= 0)                # pairs of a supplier with a price to solve
+        pf_unknown, pf_market = where[pair_supplier[pf]], pair_market[pf]
+        sigma_pf, eta_pf = sigma[first_line[pf]], eta[first_line[pf]]
+        coupling = _Coupling(pf_unknown, pf_market, mk.n_markets)
+        sup_market = np.zeros(free.size, dtype=np.int64)
+        sup_market[pf_unknown] = pf_market
+        by_market = np.argsort(pf_market, kind="stable")              # free pairs, market by market
+        by_market_markets, by_market_starts = np.unique(pf_market[by_market], return_index=True)
+        # start from the given point, else the last solution on the same markets (quotas and commitments solve
+        # the model many times with small changes); the answer does not depend on the start, only the steps
+        last = start[free] if start is not None else _WARM.get(mk)
         x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
-        iterations, method = 0, "Newton (exact per market, Sherman-Morrison)"
-        for iterations in range(1, MAX_NEWTON + 1):
+
+        def evaluate(x):
             lr = expand(x)
             ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
             sold_flow = v0 * ratio
             sold_all = mk.supplier_sum(sold_flow)
-            sold = sold_all[free]
-            r = sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
-            if np.max(np.abs(r)) < F_TOL:
+            r = sup_eps[free] * x - np.log(np.maximum(sold_all[free], 1e-300) / X0[free])
+            return lr, log_p, sold_flow, sold_all, r
+
+        def merit(r):
+            return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
+
+        state = evaluate(x)
+        iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
+        for iterations in range(1, MAX_NEWTON + 1):
+            lr, log_p, sold_flow, sold_all, r = state
+            if np.max(np.abs(r), initial=0.0) < F_TOL:
                 break
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
-                s_pair = np.bincount(pair, weights=s_line, minlength=n_pairs)          # supplier's market share
-                w_pair = np.bincount(pair, weights=sold_flow, minlength=n_pairs) / np.maximum(sold_all[pair_supplier], 1e-300)
-            d = sup_eps[free] + np.bincount(pair_unknown[pair_free], weights=(w_pair * sigma_p)[pair_free],
-                                            minlength=free.size)
-            u = np.where(pair_free, w_pair * (sigma_p + eta_p), 0.0)
-            v = np.where(pair_free, s_pair, 0.0)
-            a_sup = r / d
-            a_pair = np.where(pair_free, a_sup[np.maximum(pair_unknown, 0)], 0.0)
-            d_pair = np.where(pair_free, d[np.maximum(pair_unknown, 0)], 1.0)
-            A = np.bincount(pair_market, weights=v * a_pair, minlength=mk.n_markets)
-            B = np.bincount(pair_market, weights=v * u / d_pair, minlength=mk.n_markets)
-            corr = np.where(pair_free, (u / d_pair) * A[pair_market] / (1.0 - B[pair_market]), 0.0)
-            step = a_sup + np.bincount(pair_unknown[pair_free], weights=corr[pair_free], minlength=free.size)
-            x = x - np.clip(step, -5.0, 5.0)
+                v = np.bincount(pair, weights=s_line, minlength=n_pairs)[pf]        # supplier's market share
+                w = np.bincount(pair, weights=sold_flow, minlength=n_pairs)[pf] / np.maximum(sold_all[pair_supplier[pf]], 1e-300)
+            d = sup_eps[free] + np.bincount(pf_unknown, weights=w * sigma_pf, minlength=free.size)
+            u_d = w * (sigma_pf + eta_pf) / d[pf_unknown]
+            a = r / d
+            y = coupling.solve(v, u_d, np.bincount(pf_market, weights=v * a[pf_unknown], minlength=mk.n_markets))
+            step = a + np.bincount(pf_unknown, weights=u_d * y[pf_market], minlength=free.size)
+            before = merit(r)
+            # no market moves a price by more than MAX_STEP in logs at once; scaling the whole market's step keeps
+            # it a Newton direction, so backtracking (Armijo on each market's sum of squared residuals) finds a
+            # decrease: in markets of near-perfect substitutes the full step can cycle between two points
+            biggest = np.zeros(mk.n_markets)
+            biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[pf_unknown[by_market]]), by_market_starts)
+            alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
+            for _ in range(MAX_HALVINGS):
+                scale = coupling.per_supplier(alpha, sup_market)
+                trial = evaluate(x - scale * step)
+                after = merit(trial[-1])
+                worse = ~((after <= (1.0 - 1e-4 * alpha) * before) | (after < F_TOL ** 2))
+                if not worse.any():
+                    break
+                alpha[worse] *= 0.5
+            x, state = x - scale * step, trial
         else:
             if not polish:
                 raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
