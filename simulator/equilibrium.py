@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy import optimize
 
 from .errors import InputError, Problem
 from .flows import Flows
@@ -100,6 +99,7 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
         return float(np.sum(v0[m] * out.quantity_ratio[m] * units[q.id]))
 
     def root(f, lo, hi, what):
+        from scipy import optimize          # imported when an instrument needs it: most runs do not
         try:
             return optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-12, maxiter=500)
         except (ValueError, RuntimeError) as exc:

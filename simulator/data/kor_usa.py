@@ -107,9 +107,13 @@ def us_schedule() -> pd.DataFrame:
 
 def _hs6_average(sched: pd.DataFrame) -> pd.DataFrame:
     """Simple average of MFN ad valorem rates of the tariff lines under each HS6."""
-    s = sched.assign(hs6=hs.truncate(sched.hs.to_numpy(), sched.digits.to_numpy(), 6))
-    g = s.groupby("hs6")
-    return pd.DataFrame({"mfn": g.mfn.mean(), "flag": g.mfn_flag.agg(np.bitwise_or.reduce)})
+    hs6 = hs.truncate(sched.hs.to_numpy(), sched.digits.to_numpy(), 6)
+    mfn = sched.mfn.groupby(hs6).mean()
+    order = np.argsort(hs6, kind="stable")
+    starts = np.flatnonzero(np.r_[True, hs6[order][1:] != hs6[order][:-1]])
+    # every flag raised on any line of the HS6 (bitwise or, group by group)
+    flag = np.bitwise_or.reduceat(sched.mfn_flag.to_numpy()[order], starts)
+    return pd.DataFrame({"mfn": mfn.to_numpy(), "flag": flag}, index=pd.Index(hs6[order][starts], name="hs6"))
 
 
 def _us_market() -> pd.DataFrame:

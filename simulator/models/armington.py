@@ -11,8 +11,10 @@ Price takers (eps = inf) need no solver. With finite export supply, each supplie
 
     rp ** eps = sum_j v_j (m1_j / m0_j) / sum_j v_j
 
-solved jointly for all suppliers in logs with ``scipy.optimize.newton_krylov``; the residual is
-reported, and a solve that does not converge is an error.
+solved jointly for all suppliers in logs by Newton's method, each step exact (Woodbury: one equation per
+market, coupled only through suppliers in several markets) and backtracked market by market;
+``scipy.optimize.newton_krylov`` finishes the rare solve Newton does not. The residual is reported, and a
+solve that does not converge is an error.
 
 Consumer surplus is exact for the CES composite: dCS = -E0 (rP ** (1 + eta) - 1) / (1 + eta) per
 market, shared among the market's flows by base spending; producer surplus per supplier
@@ -24,7 +26,6 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from scipy import optimize
 
 from ..errors import InputError, Problem
 from . import Outcome
@@ -35,6 +36,8 @@ _WARM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 MAX_NEWTON = 60
 MAX_HALVINGS = 30
 MAX_STEP = 5.0
+DENSE_MARKETS = 500     # coupled markets solved as a dense system up to this many
+MEMORY = 5            # steps the non-monotone backtracking looks back
 MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppliers in several markets are approximated
 
 
@@ -65,6 +68,7 @@ class _Coupling:
                 # only the coupled markets need the sparse solve; the others stay one division each
                 self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
                 self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
+        self.exact = not shared.any() or self.rows is not None
         self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
                        "exact, Woodbury with a sparse system of markets" if self.rows is not None else
                        "per market, Sherman-Morrison; suppliers in several markets approximately")
@@ -74,14 +78,18 @@ class _Coupling:
         diag = 1.0 - np.bincount(self.pf_market, weights=v * u_d, minlength=self.n_markets)
         if self.rows is None:
             return rhs / diag
-        from scipy import sparse
-        from scipy.sparse.linalg import spsolve
         y = rhs / diag
         c, n = self.coupled, self.coupled.size
-        k = sparse.coo_matrix((np.r_[diag[c], -v[self.rows] * u_d[self.cols]],
-                               (np.r_[np.arange(n), self.local_rows], np.r_[np.arange(n), self.local_cols])),
-                              shape=(n, n)).tocsc()
-        y[c] = spsolve(k, rhs[c])
+        rows, cols = np.r_[np.arange(n), self.local_rows], np.r_[np.arange(n), self.local_cols]
+        values = np.r_[diag[c], -v[self.rows] * u_d[self.cols]]
+        if n <= DENSE_MARKETS:                  # a small block: dense, and no sparse machinery to import
+            k = np.zeros((n, n))
+            np.add.at(k, (rows, cols), values)
+            y[c] = np.linalg.solve(k, rhs[c])
+            return y
+        from scipy import sparse
+        from scipy.sparse.linalg import spsolve
+        y[c] = spsolve(sparse.coo_matrix((values, (rows, cols)), shape=(n, n)).tocsc(), rhs[c])
         return y
 
     def per_supplier(self, alpha, sup_market):
@@ -198,6 +206,7 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
             return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
 
         state = evaluate(x)
+        history = np.zeros((MEMORY, mk.n_markets))
         iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
         for iterations in range(1, MAX_NEWTON + 1):
             lr, log_p, sold_flow, sold_all, r = state
@@ -212,10 +221,14 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
             a = r / d
             y = coupling.solve(v, u_d, np.bincount(pf_market, weights=v * a[pf_unknown], minlength=mk.n_markets))
             step = a + np.bincount(pf_unknown, weights=u_d * y[pf_market], minlength=free.size)
-            before = merit(r)
+            history[iterations % MEMORY] = before = merit(r)
+            reference = before if coupling.exact else history.max(axis=0)
             # no market moves a price by more than MAX_STEP in logs at once; scaling the whole market's step keeps
-            # it a Newton direction, so backtracking (Armijo on each market's sum of squared residuals) finds a
-            # decrease: in markets of near-perfect substitutes the full step can cycle between two points
+            # it a Newton direction, so backtracking finds a decrease: in markets of near-perfect substitutes the
+            # full step can cycle between two points. Each market's sum of squared residuals must fall (Armijo).
+            # Where the step is approximate (suppliers in many markets) the test is non-monotone (Grippo-
+            # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
+            # all markets goes ahead as plain Newton would; markets are held back only when it does not
             biggest = np.zeros(mk.n_markets)
             biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[pf_unknown[by_market]]), by_market_starts)
             alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
@@ -223,7 +236,9 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
                 scale = coupling.per_supplier(alpha, sup_market)
                 trial = evaluate(x - scale * step)
                 after = merit(trial[-1])
-                worse = ~((after <= (1.0 - 1e-4 * alpha) * before) | (after < F_TOL ** 2))
+                if not coupling.exact and after.sum() < reference.sum():
+                    break                        # an approximate step that lowers the total goes ahead
+                worse = ~((after <= (1.0 - 1e-4 * alpha) * reference) | (after < F_TOL ** 2))
                 if not worse.any():
                     break
                 alpha[worse] *= 0.5
@@ -232,6 +247,7 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
             if not polish:
                 raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
                                                f"converge in {MAX_NEWTON} steps"))
+            from scipy import optimize      # only for the rare solve Newton does not finish
             method = "Newton per market, then scipy.optimize.newton_krylov"
             try:
                 x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
