@@ -48,6 +48,17 @@ class Markets:
         idx = idx.ravel()
         return idx, int(idx.max()) + 1 if idx.size else 0
 
+    def subset(self, flows: np.ndarray) -> tuple["Markets", np.ndarray]:
+        """The markets of the given flows (whole markets), renumbered; and each new supplier's old index."""
+        market_ids, market = np.unique(self.market[flows], return_inverse=True)
+        supplier_ids, supplier = np.unique(self.supplier[flows], return_inverse=True)
+        market, supplier = market.ravel(), supplier.ravel()
+        order = np.argsort(market, kind="stable")
+        starts = np.searchsorted(market[order], np.arange(market_ids.size))
+        sub = Markets(market, market_ids.size, supplier, supplier_ids.size, self.product[flows],
+                      self.imp_country[flows], self.exp_country[flows], order, starts)
+        return sub, supplier_ids
+
     def max(self, values: np.ndarray) -> np.ndarray:
         """Per market maximum (``np.maximum.reduceat`` over the market-sorted order)."""
         if self.n_markets == 0:

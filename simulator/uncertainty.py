@@ -21,6 +21,8 @@ same whether the chunks run in threads here or on a Dask cluster.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
@@ -88,7 +90,7 @@ class Draws:
         return list(zip(counts, np.random.SeedSequence(self.seed).spawn(len(counts))))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DrawProblem:
     """Everything a chunk needs, picklable for a Dask worker."""
 
@@ -151,11 +153,49 @@ def _one_draw(problem: DrawProblem, params: Parameters) -> dict[str, np.ndarray]
             "cost": sol.commitment_cost}
 
 
+class _Layout:
+    """Arrays of a chunk of `count` draws that do not depend on the draws: tiled markets and flows, and the
+    indices that sum flows by draw and pair or country. Built once per chunk size and reused."""
+
+    def __init__(self, problem: DrawProblem, count: int):
+        flows, sol, mk = problem.flows, problem.solution, markets(problem.flows)
+        n, C = len(flows), len(flows.countries)
+        self.markets = mk if count == 1 else _tile_markets(mk, count, n)
+        self.v0, self.tau0, self.tau1 = (np.tile(a, count) for a in (flows.value, sol.tau0, sol.tau1))
+        self.start = None if problem.start is None else np.tile(problem.start, count)
+        draw = np.arange(count)[:, None]
+        self.pair = (draw * (C * C) + (flows.exporter.astype(np.int64) * C + flows.importer)).ravel()
+        self.imp = (draw * C + flows.importer).ravel()
+        self.exp = (draw * C + flows.exporter).ravel()
+        self.count, self.C = count, C
+
+    def by_pair(self, w):
+        return np.bincount(self.pair, weights=w.ravel(), minlength=self.count * self.C ** 2).reshape(self.count, -1)
+
+    def by_importer(self, w):
+        return np.bincount(self.imp, weights=w.ravel(), minlength=self.count * self.C).reshape(self.count, -1)
+
+    def by_exporter(self, w):
+        return np.bincount(self.exp, weights=w.ravel(), minlength=self.count * self.C).reshape(self.count, -1)
+
+
+_LAYOUTS: "weakref.WeakKeyDictionary[DrawProblem, dict]" = weakref.WeakKeyDictionary()
+_LAYOUT_LOCK = threading.Lock()
+
+
+def _layout(problem: DrawProblem, count: int) -> _Layout:
+    with _LAYOUT_LOCK:
+        per_count = _LAYOUTS.setdefault(problem, {})
+        if count not in per_count:
+            per_count[count] = _Layout(problem, count)
+        return per_count[count]
+
+
 def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw `count` sets of elasticities and return per-draw headline arrays (draw x pair / country)."""
     flows, p, sol = problem.flows, problem.params, problem.solution
     mk = markets(flows)
-    n, C = len(flows), len(flows.countries)
+    n = len(flows)
     rng = np.random.default_rng(seed)
     first, sfirst = mk.first, mk.supplier_first
     sigma = p.sigma[first] * np.exp(problem.sigma_sd * rng.standard_normal((count, mk.n_markets)))
@@ -163,51 +203,43 @@ def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) 
     sigma = np.clip(sigma, np.minimum(lo, p.sigma[first]), np.maximum(hi, p.sigma[first]))
     eta = p.eta[first] * np.exp(ETA_LOGSD * rng.standard_normal((count, mk.n_markets)))
     eps_point = p.eps[sfirst]
-    eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * rng.standard_normal((count, mk.n_suppliers))),
-                   np.inf)
-
-    def one(d):
-        return Parameters(eta=eta[d, mk.market], sigma=sigma[d, mk.market], eps=eps[d, mk.supplier],
-                          sigma_source=np.zeros(n, np.int8))
-
-    fields = ("value", "revenue", "cs", "ps", "rent_imp", "rent_exp", "cost")
-    per = {k: np.zeros((count, n)) for k in fields}
-    todo = range(count)
+    if np.isfinite(eps_point).any():
+        eps = np.where(np.isfinite(eps_point),
+                       eps_point * np.exp(EPS_LOGSD * rng.standard_normal((count, mk.n_suppliers))), np.inf)
+    else:                                   # price takers stay price takers: nothing to draw
+        eps = np.broadcast_to(eps_point, (count, mk.n_suppliers))
+    lay = _layout(problem, count)
+    zero = np.zeros((count, n))
+    got = None
     if not problem.has_instruments:
         # all draws of the chunk as one problem: D copies of the markets, each with its own elasticities
         tiled = Parameters(eta=eta[:, mk.market].ravel(), sigma=sigma[:, mk.market].ravel(),
                            eps=eps[:, mk.supplier].ravel(), sigma_source=np.zeros(count * n, np.int8))
-        start = None if problem.start is None else np.tile(problem.start, count)
         try:
-            out = _model(problem, start, polish=False)(np.tile(flows.value, count), np.tile(sol.tau0, count),
-                                                        np.tile(sol.tau1, count), tiled, _tile_markets(mk, count, n))
-            per["value"] = out.value_new.reshape(count, n)
-            per["revenue"] = sol.tariff1 * per["value"]
-            per["cs"] = np.nan_to_num(out.consumer_surplus.reshape(count, n))
-            per["ps"] = np.nan_to_num(out.producer_surplus.reshape(count, n))
-            todo = ()
+            out = _model(problem, lay.start, polish=False)(lay.v0, lay.tau0, lay.tau1, tiled, lay.markets)
+            value = out.value_new.reshape(count, n)
+            got = {"value": value, "revenue": sol.tariff1 * value, "cs": np.nan_to_num(out.consumer_surplus),
+                   "ps": np.nan_to_num(out.producer_surplus), "rent_imp": zero, "rent_exp": zero, "cost": zero}
         except InputError:
             pass                            # the joint solve failed: solve the draws one by one
-    for d in todo:
-        got = _one_draw(problem, one(d))
-        if got is None:                     # left out of the bands (NaN); the output counts them
-            per["value"][d] = np.nan
-            continue
-        for k in fields:
-            per[k][d] = got[k]
-
-    draw = np.arange(count)[:, None]
-    pair_idx = (draw * (C * C) + (flows.exporter.astype(np.int64) * C + flows.importer)).ravel()
-    imp_idx = (draw * C + flows.importer).ravel()
-    exp_idx = (draw * C + flows.exporter).ravel()
-    by_pair = lambda w: np.bincount(pair_idx, weights=w.ravel(), minlength=count * C * C).reshape(count, C * C)  # noqa: E731
-    by_imp = lambda w: np.bincount(imp_idx, weights=w.ravel(), minlength=count * C).reshape(count, C)  # noqa: E731
-    by_exp = lambda w: np.bincount(exp_idx, weights=w.ravel(), minlength=count * C).reshape(count, C)  # noqa: E731
-    v1, revenue = per["value"], per["revenue"]
-    welfare = (by_imp(per["cs"]) + by_exp(per["ps"]) + by_imp(revenue) + by_imp(per["rent_imp"])
-               + by_exp(per["rent_exp"]) - by_imp(per["cost"]))
-    return {"pair_value": by_pair(v1), "pair_duty": by_pair(revenue), "imports": by_imp(v1), "exports": by_exp(v1),
-            "revenue": by_imp(revenue), "welfare": welfare}
+    if got is None:
+        got = {k: np.zeros((count, n)) for k in ("value", "revenue", "cs", "ps", "rent_imp", "rent_exp", "cost")}
+        for d in range(count):
+            one = _one_draw(problem, Parameters(eta=eta[d, mk.market], sigma=sigma[d, mk.market],
+                                                eps=eps[d, mk.supplier], sigma_source=np.zeros(n, np.int8)))
+            if one is None:                 # left out of the bands (NaN); the output counts them
+                got["value"][d] = np.nan
+                continue
+            for k, a in one.items():
+                got[k][d] = a
+    v1, revenue = got["value"], got["revenue"]
+    # welfare: what accrues to the importer (surplus, duty, its quota rents, less commitment costs) and to the
+    # exporter (surplus, its quota rents)
+    to_importer = got["cs"].reshape(count, n) + revenue + got["rent_imp"] - got["cost"]
+    to_exporter = got["ps"].reshape(count, n) + got["rent_exp"]
+    return {"pair_value": lay.by_pair(v1), "pair_duty": lay.by_pair(revenue), "imports": lay.by_importer(v1),
+            "exports": lay.by_exporter(v1), "revenue": lay.by_importer(revenue),
+            "welfare": lay.by_importer(to_importer) + lay.by_exporter(to_exporter)}
 
 
 def failed(stacked: dict[str, np.ndarray]) -> int:

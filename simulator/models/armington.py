@@ -37,6 +37,8 @@ MAX_NEWTON = 60
 MAX_HALVINGS = 30
 MAX_STEP = 5.0
 DENSE_MARKETS = 500     # coupled markets solved as a dense system up to this many
+SHRINK_AFTER = 2        # Newton steps on every market before the unconverged ones may go on alone
+SHRINK_SHARE = 0.5      # ... if they hold less than this share of the flows
 MEMORY = 5            # steps the non-monotone backtracking looks back
 MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppliers in several markets are approximated
 
@@ -127,6 +129,155 @@ def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
     return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
 
 
+def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0):
+    """Per flow, the log change of its supplier's world price with finite export supply; and the solver's report."""
+    sigma_m = sigma[mk.first]
+    finite = np.isfinite(eps)
+    # one unknown per supplier with finite supply elasticity
+    sup_eps = np.full(mk.n_suppliers, np.inf)
+    sup_eps[mk.supplier[finite]] = eps[finite]
+    X0 = mk.supplier_sum(v0)
+    free = np.flatnonzero(np.isfinite(sup_eps) & (X0 > 0))   # a supplier with no base sales has no price to solve
+    where = np.full(mk.n_suppliers, -1)
+    where[free] = np.arange(free.size)
+    flow_unknown = where[mk.supplier]
+
+    def expand(x):
+        return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
+
+    def residual(x):
+        ratio, _ = _demand(mk, share, log_rT, expand(x), sigma, eta, sigma_m)
+        sold = mk.supplier_sum(v0 * ratio)[free]
+        with np.errstate(divide="ignore"):
+            return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
+
+    # Newton steps. The Jacobian of the supply conditions is a diagonal matrix less one rank-one term per
+    # market, J = D - sum_m u_m v_m^T (D_s = eps_s + sum_m w_sm sigma_m, u_sm = w_sm (sigma_m + eta_m), v_sm = the
+    # supplier's share of market m at new prices, w_sm the share of its sales that go to m). Woodbury reduces
+    # the step to one equation per market, (I - V^T D^-1 U) y = V^T D^-1 r: diagonal when every supplier sells
+    # into one market (Sherman-Morrison, market by market), a sparse system coupling the markets that share a
+    # supplier otherwise (exact while that system is small, its diagonal beyond).
+    pair, n_pairs = mk.supplier_market
+    pair_supplier = np.zeros(n_pairs, dtype=np.int64)
+    pair_supplier[pair] = mk.supplier
+    pair_market = np.zeros(n_pairs, dtype=np.int64)
+    pair_market[pair] = mk.market
+    first_line = np.zeros(n_pairs, dtype=np.int64)
+    first_line[pair[::-1]] = np.arange(pair.size)[::-1]
+    pf = np.flatnonzero(where[pair_supplier] >= 0)                # pairs of a supplier with a price to solve
+    pf_unknown, pf_market = where[pair_supplier[pf]], pair_market[pf]
+    sigma_pf, eta_pf = sigma[first_line[pf]], eta[first_line[pf]]
+    coupling = _Coupling(pf_unknown, pf_market, mk.n_markets)
+    sup_market = np.zeros(free.size, dtype=np.int64)
+    sup_market[pf_unknown] = pf_market
+    by_market = np.argsort(pf_market, kind="stable")              # free pairs, market by market
+    by_market_markets, by_market_starts = np.unique(pf_market[by_market], return_index=True)
+    # start from the given point, else the last solution on the same markets (quotas and commitments solve
+    # the model many times with small changes); the answer does not depend on the start, only the steps
+    last = start[free] if start is not None else _WARM.get(mk)
+    x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
+
+    def evaluate(x):
+        lr = expand(x)
+        ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
+        sold_flow = v0 * ratio
+        sold_all = mk.supplier_sum(sold_flow)
+        r = sup_eps[free] * x - np.log(np.maximum(sold_all[free], 1e-300) / X0[free])
+        return lr, log_p, sold_flow, sold_all, r
+
+    def merit(r):
+        return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
+
+    state = evaluate(x)
+    history = np.zeros((MEMORY, mk.n_markets))
+    market_flows = np.bincount(mk.market, minlength=mk.n_markets)
+    may_shrink = True
+    iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
+    for iterations in range(1, MAX_NEWTON + 1):
+        lr, log_p, sold_flow, sold_all, r = state
+        if np.max(np.abs(r), initial=0.0) < F_TOL:
+            break
+        before = merit(r)
+        if iterations >= SHRINK_AFTER and depth < 2 and may_shrink:
+            # once most markets have converged, finish the rest as a problem of their own. A market is left out
+            # only if it has converged and shares no supplier with one that has not, so it cannot move any more.
+            open_market = before >= (0.01 * F_TOL) ** 2
+            grew = False
+            while market_flows[open_market].sum() < SHRINK_SHARE * mk.market.size:     # the set only grows
+                open_supplier = np.zeros(free.size, dtype=bool)
+                open_supplier[pf_unknown[open_market[pf_market]]] = True
+                grown = open_market.copy()
+                grown[pf_market[open_supplier[pf_unknown]]] = True
+                if (grown == open_market).all():
+                    break
+                open_market, grew = grown, True
+            small = market_flows[open_market].sum() < SHRINK_SHARE * mk.market.size
+            may_shrink = small or not grew      # markets coupled through shared suppliers: stop trying
+            if small:
+                sel = np.flatnonzero(open_market[mk.market])
+                sub, sup_ids = mk.subset(sel)
+                xs = np.zeros(mk.n_suppliers)
+                xs[free] = x
+                log_rp_sub, info = _world_prices(sub, v0[sel], share[sel], log_rT[sel], sigma[sel], eta[sel], eps[sel],
+                                                 xs[sup_ids], polish, depth + 1)
+                xs[sup_ids[sub.supplier]] = log_rp_sub
+                x = xs[free]
+                iterations += info["iterations"]
+                method = info["method"] if "krylov" in info["method"] else method
+                break
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
+            v = np.bincount(pair, weights=s_line, minlength=n_pairs)[pf]        # supplier's market share
+            w = np.bincount(pair, weights=sold_flow, minlength=n_pairs)[pf] / np.maximum(sold_all[pair_supplier[pf]], 1e-300)
+        d = sup_eps[free] + np.bincount(pf_unknown, weights=w * sigma_pf, minlength=free.size)
+        u_d = w * (sigma_pf + eta_pf) / d[pf_unknown]
+        a = r / d
+        y = coupling.solve(v, u_d, np.bincount(pf_market, weights=v * a[pf_unknown], minlength=mk.n_markets))
+        step = a + np.bincount(pf_unknown, weights=u_d * y[pf_market], minlength=free.size)
+        history[iterations % MEMORY] = before
+        reference = before if coupling.exact else history.max(axis=0)
+        # no market moves a price by more than MAX_STEP in logs at once; scaling the whole market's step keeps
+        # it a Newton direction, so backtracking finds a decrease: in markets of near-perfect substitutes the
+        # full step can cycle between two points. Each market's sum of squared residuals must fall (Armijo).
+        # Where the step is approximate (suppliers in many markets) the test is non-monotone (Grippo-
+        # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
+        # all markets goes ahead as plain Newton would; markets are held back only when it does not
+        biggest = np.zeros(mk.n_markets)
+        biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[pf_unknown[by_market]]), by_market_starts)
+        alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
+        for _ in range(MAX_HALVINGS):
+            scale = coupling.per_supplier(alpha, sup_market)
+            trial = evaluate(x - scale * step)
+            after = merit(trial[-1])
+            if not coupling.exact and after.sum() < reference.sum():
+                break                        # an approximate step that lowers the total goes ahead
+            worse = ~((after <= (1.0 - 1e-4 * alpha) * reference) | (after < F_TOL ** 2))
+            if not worse.any():
+                break
+            alpha[worse] *= 0.5
+        x, state = x - scale * step, trial
+    else:
+        if not polish:
+            raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
+                                           f"converge in {MAX_NEWTON} steps"))
+        from scipy import optimize      # only for the rare solve Newton does not finish
+        method = "Newton per market, then scipy.optimize.newton_krylov"
+        try:
+            x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
+        except (optimize.NoConvergence, ValueError) as exc:
+            x = exc.args[0] if exc.args and isinstance(exc.args[0], np.ndarray) else x
+            res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
+            raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
+                                           f"(largest residual {res:.3g}); try other elasticities"))
+    res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
+    if not np.isfinite(res) or res > 1e-8:
+        raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
+                                       f"(largest residual {res:.3g})"))
+    _WARM[mk] = x.copy()
+    return expand(x), {"method": method, "iterations": iterations, "unknowns": int(free.size), "residual": res,
+                       "tolerance": F_TOL}
+
+
 def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
     slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
@@ -146,124 +297,9 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
     first = mk.first                                     # a flow of each market, for its parameters
     sigma_m = sigma[first]
 
-    finite = np.isfinite(eps)
-    log_rp = None
-    solver = {}
-    if finite.any():
-        # one unknown per supplier with finite supply elasticity
-        sup_eps = np.full(mk.n_suppliers, np.inf)
-        sup_eps[mk.supplier[finite]] = eps[finite]
-        X0 = mk.supplier_sum(v0)
-        free = np.flatnonzero(np.isfinite(sup_eps) & (X0 > 0))   # a supplier with no base sales has no price to solve
-        where = np.full(mk.n_suppliers, -1)
-        where[free] = np.arange(free.size)
-        flow_unknown = where[mk.supplier]
-
-        def expand(x):
-            return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
-
-        def residual(x):
-            ratio, _ = _demand(mk, share, log_rT, expand(x), sigma, eta, sigma_m)
-            sold = mk.supplier_sum(v0 * ratio)[free]
-            with np.errstate(divide="ignore"):
-                return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
-
-        # Newton steps. The Jacobian of the supply conditions is a diagonal matrix less one rank-one term per
-        # market, J = D - sum_m u_m v_m^T (D_s = eps_s + sum_m w_sm sigma_m, u_sm = w_sm (sigma_m + eta_m), v_sm = the
-        # supplier's share of market m at new prices, w_sm the share of its sales that go to m). Woodbury reduces
-        # the step to one equation per market, (I - V^T D^-1 U) y = V^T D^-1 r: diagonal when every supplier sells
-        # into one market (Sherman-Morrison, market by market), a sparse system coupling the markets that share a
-        # supplier otherwise (exact while that system is small, its diagonal beyond).
-        pair, n_pairs = mk.supplier_market
-        pair_supplier = np.zeros(n_pairs, dtype=np.int64)
-        pair_supplier[pair] = mk.supplier
-        pair_market = np.zeros(n_pairs, dtype=np.int64)
-        pair_market[pair] = mk.market
-        first_line = np.zeros(n_pairs, dtype=np.int64)
-        first_line[pair[::-1]] = np.arange(pair.size)[::-1]
-        pf = np.flatnonzero(where[pair_supplier] >= 0)                # pairs of a supplier with a price to solve
-        pf_unknown, pf_market = where[pair_supplier[pf]], pair_market[pf]
-        sigma_pf, eta_pf = sigma[first_line[pf]], eta[first_line[pf]]
-        coupling = _Coupling(pf_unknown, pf_market, mk.n_markets)
-        sup_market = np.zeros(free.size, dtype=np.int64)
-        sup_market[pf_unknown] = pf_market
-        by_market = np.argsort(pf_market, kind="stable")              # free pairs, market by market
-        by_market_markets, by_market_starts = np.unique(pf_market[by_market], return_index=True)
-        # start from the given point, else the last solution on the same markets (quotas and commitments solve
-        # the model many times with small changes); the answer does not depend on the start, only the steps
-        last = start[free] if start is not None else _WARM.get(mk)
-        x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
-
-        def evaluate(x):
-            lr = expand(x)
-            ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
-            sold_flow = v0 * ratio
-            sold_all = mk.supplier_sum(sold_flow)
-            r = sup_eps[free] * x - np.log(np.maximum(sold_all[free], 1e-300) / X0[free])
-            return lr, log_p, sold_flow, sold_all, r
-
-        def merit(r):
-            return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
-
-        state = evaluate(x)
-        history = np.zeros((MEMORY, mk.n_markets))
-        iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
-        for iterations in range(1, MAX_NEWTON + 1):
-            lr, log_p, sold_flow, sold_all, r = state
-            if np.max(np.abs(r), initial=0.0) < F_TOL:
-                break
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
-                v = np.bincount(pair, weights=s_line, minlength=n_pairs)[pf]        # supplier's market share
-                w = np.bincount(pair, weights=sold_flow, minlength=n_pairs)[pf] / np.maximum(sold_all[pair_supplier[pf]], 1e-300)
-            d = sup_eps[free] + np.bincount(pf_unknown, weights=w * sigma_pf, minlength=free.size)
-            u_d = w * (sigma_pf + eta_pf) / d[pf_unknown]
-            a = r / d
-            y = coupling.solve(v, u_d, np.bincount(pf_market, weights=v * a[pf_unknown], minlength=mk.n_markets))
-            step = a + np.bincount(pf_unknown, weights=u_d * y[pf_market], minlength=free.size)
-            history[iterations % MEMORY] = before = merit(r)
-            reference = before if coupling.exact else history.max(axis=0)
-            # no market moves a price by more than MAX_STEP in logs at once; scaling the whole market's step keeps
-            # it a Newton direction, so backtracking finds a decrease: in markets of near-perfect substitutes the
-            # full step can cycle between two points. Each market's sum of squared residuals must fall (Armijo).
-            # Where the step is approximate (suppliers in many markets) the test is non-monotone (Grippo-
-            # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
-            # all markets goes ahead as plain Newton would; markets are held back only when it does not
-            biggest = np.zeros(mk.n_markets)
-            biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[pf_unknown[by_market]]), by_market_starts)
-            alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
-            for _ in range(MAX_HALVINGS):
-                scale = coupling.per_supplier(alpha, sup_market)
-                trial = evaluate(x - scale * step)
-                after = merit(trial[-1])
-                if not coupling.exact and after.sum() < reference.sum():
-                    break                        # an approximate step that lowers the total goes ahead
-                worse = ~((after <= (1.0 - 1e-4 * alpha) * reference) | (after < F_TOL ** 2))
-                if not worse.any():
-                    break
-                alpha[worse] *= 0.5
-            x, state = x - scale * step, trial
-        else:
-            if not polish:
-                raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
-                                               f"converge in {MAX_NEWTON} steps"))
-            from scipy import optimize      # only for the rare solve Newton does not finish
-            method = "Newton per market, then scipy.optimize.newton_krylov"
-            try:
-                x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
-            except (optimize.NoConvergence, ValueError) as exc:
-                x = exc.args[0] if exc.args and isinstance(exc.args[0], np.ndarray) else x
-                res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
-                raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
-                                               f"(largest residual {res:.3g}); try other elasticities"))
-        res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
-        if not np.isfinite(res) or res > 1e-8:
-            raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
-                                           f"(largest residual {res:.3g})"))
-        _WARM[mk] = x.copy()
-        log_rp = np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
-        solver = {"method": method, "iterations": iterations, "unknowns": int(free.size),
-                  "residual": res, "tolerance": F_TOL}
+    log_rp, solver = None, {}
+    if np.isfinite(eps).any():
+        log_rp, solver = _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish)
 
     ratio, log_p = _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m)
     # consumer surplus per market, shared among its flows by base spending
