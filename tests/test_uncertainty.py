@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from simulator import api
 from simulator.cli import app
-from simulator.uncertainty import Draws, sigma_logsd
+from simulator.uncertainty import Draws, sigma_logsd, sigma_range
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,10 @@ def test_cli_bands(root, price_takers):
                                  "--draws", "10", "-f", "markdown"])
     assert r.exit_code == 0, r.stderr
     assert "### Uncertainty bands" in r.stdout
+
+
+def test_documented_sigma_range_is_the_estimates_range(root):
+    lo, hi = sigma_range()
+    text = (root / "docs" / "MODELS.md").read_text()
+    assert f"({lo:.2f} to {hi:,.1f})" in text.replace("\n", " ")
+    assert 1 < lo < 1.1 and hi > 1000

@@ -72,7 +72,7 @@ class _Coupling:
                 self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
         self.exact = not shared.any() or self.rows is not None
         self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
-                       "exact, Woodbury with a sparse system of markets" if self.rows is not None else
+                       "exact, Woodbury: markets that share suppliers solved together" if self.rows is not None else
                        "per market, Sherman-Morrison; suppliers in several markets approximately")
 
     def solve(self, v, u_d, rhs):
