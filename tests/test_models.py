@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from scipy import integrate
 
 from simulator.flows import Flows
-from simulator.markets import markets
+from simulator.markets import Markets, markets
 from simulator.models import armington, gsim, smart
 from simulator.parameters import Parameters
 
@@ -238,3 +238,27 @@ def test_gsim_many_products_batched_equals_one_by_one():
         ps = Parameters(p.eta[m], p.sigma[m], p.eps[m], p.sigma_source[m])
         alone = gsim.solve(sub.value, np.array(t0)[m], np.array(t1)[m], ps, markets(sub))
         assert_allclose(together.value_new[m], alone.value_new, rtol=1e-12)
+
+
+def test_armington_finishing_slow_markets_apart_changes_nothing(monkeypatch):
+    # 300 markets, a few of near-perfect substitutes that need more Newton steps than the rest: finishing
+    # those as a problem of their own must give the answer of solving everything together
+    rng = np.random.default_rng(4)
+    exps = ["CHN", "MEX", "VNM", "CAN"]
+    codes = [10000 + 10 * k for k in range(300)]
+    hs = [c for c in codes for _ in exps]
+    n = len(hs)
+    f = Flows.build(["USA"] * n, exps * 300, hs, [6] * n, rng.lognormal(0, 1, n))
+    mk = markets(f)
+    sigma = np.where(np.arange(300) < 5, 3000.0, rng.uniform(2, 8, 300))[mk.market]
+    p = Parameters(np.full(n, -1.0), sigma, rng.uniform(0.5, 3, n), np.zeros(n, np.int8))
+    t1 = rng.choice([0.0, 0.1, 0.25], n)
+    subsets = []
+    subset = Markets.subset
+    monkeypatch.setattr(Markets, "subset", lambda self, flows: subsets.append(flows.size) or subset(self, flows))
+    apart = armington.solve(f.value, np.zeros(n), t1, p, mk, start=np.zeros(mk.n_suppliers))
+    assert subsets and subsets[0] < n / 2                                   # the slow markets did go on apart
+    monkeypatch.setattr(armington, "SHRINK_SHARE", 0.0)
+    together = armington.solve(f.value, np.zeros(n), t1, p, mk, start=np.zeros(mk.n_suppliers))
+    assert_allclose(apart.value_new, together.value_new, rtol=1e-10)
+    assert_allclose(apart.price_ratio, together.price_ratio, rtol=1e-10)

@@ -129,6 +129,21 @@ def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
     return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
 
 
+def _unconverged(open_market, pf_unknown, pf_market, n_free, market_flows, limit):
+    """The open markets with every market that shares a supplier with one, and so on (the rest cannot move), if
+    they hold fewer than `limit` flows, else None; and whether sharing added any."""
+    grew = False
+    while market_flows[open_market].sum() < limit:       # the set only grows: stop once it is too big
+        open_supplier = np.zeros(n_free, dtype=bool)
+        open_supplier[pf_unknown[open_market[pf_market]]] = True
+        grown = open_market.copy()
+        grown[pf_market[open_supplier[pf_unknown]]] = True
+        if (grown == open_market).all():
+            return open_market, grew
+        open_market, grew = grown, True
+    return None, grew
+
+
 def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0):
     """Per flow, the log change of its supplier's world price with finite export supply; and the solver's report."""
     sigma_m = sigma[mk.first]
@@ -201,19 +216,10 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
         if iterations >= SHRINK_AFTER and depth < 2 and may_shrink:
             # once most markets have converged, finish the rest as a problem of their own. A market is left out
             # only if it has converged and shares no supplier with one that has not, so it cannot move any more.
-            open_market = before >= (0.01 * F_TOL) ** 2
-            grew = False
-            while market_flows[open_market].sum() < SHRINK_SHARE * mk.market.size:     # the set only grows
-                open_supplier = np.zeros(free.size, dtype=bool)
-                open_supplier[pf_unknown[open_market[pf_market]]] = True
-                grown = open_market.copy()
-                grown[pf_market[open_supplier[pf_unknown]]] = True
-                if (grown == open_market).all():
-                    break
-                open_market, grew = grown, True
-            small = market_flows[open_market].sum() < SHRINK_SHARE * mk.market.size
-            may_shrink = small or not grew      # markets coupled through shared suppliers: stop trying
-            if small:
+            open_market, grew = _unconverged(before >= (0.01 * F_TOL) ** 2, pf_unknown, pf_market, free.size,
+                                             market_flows, SHRINK_SHARE * mk.market.size)
+            may_shrink = open_market is not None or not grew     # coupled through shared suppliers: stop trying
+            if open_market is not None:
                 sel = np.flatnonzero(open_market[mk.market])
                 sub, sup_ids = mk.subset(sel)
                 xs = np.zeros(mk.n_suppliers)
@@ -222,7 +228,7 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
                                                  xs[sup_ids], polish, depth + 1)
                 xs[sup_ids[sub.supplier]] = log_rp_sub
                 x = xs[free]
-                iterations += info["iterations"]
+                iterations += info["iterations"] - 1        # this check, then the subproblem's steps and check
                 method = info["method"] if "krylov" in info["method"] else method
                 break
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -273,7 +279,8 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
     if not np.isfinite(res) or res > 1e-8:
         raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                        f"(largest residual {res:.3g})"))
-    _WARM[mk] = x.copy()
+    if start is None:                   # the point run remembers its answer; draws and subproblems start elsewhere
+        _WARM[mk] = x.copy()
     return expand(x), {"method": method, "iterations": iterations, "unknowns": int(free.size), "residual": res,
                        "tolerance": F_TOL}
 
