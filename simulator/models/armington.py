@@ -102,31 +102,47 @@ class _Coupling:
         return a
 
 
-def _log_price_index(mk, share, log_rq, sigma, sigma_m):
-    """Per market: log of the CES price index. A log-sum-exp per market guards the rare case where
-    (1 - sigma) ln rq would overflow (very large sigma and large price changes)."""
-    a = (1.0 - sigma) * log_rq
-    if np.max(np.abs(a), initial=0.0) < 600.0:
-        total = mk.sum(share * np.exp(a))
+class _Demand:
+    """CES demand in every market, with what stays fixed through a solve: base shares at domestic prices, tariff
+    changes and the elasticities (sigma and eta are set per market)."""
+
+    def __init__(self, mk, share, log_rT, sigma, eta):
+        self.mk, self.share, self.log_rT, self.sigma, self.eta = mk, share, log_rT, sigma, eta
+        self.one_minus_sigma = 1.0 - sigma
+        first = mk.first
+        self.sigma_m, self.eta_m = sigma[first], eta[first]
+        self.cobb_douglas = np.abs(1.0 - self.sigma_m) < 1e-9
+        self.live = mk.sum(share) > 0                       # markets with base spending
+
+    def subset(self, flows, sub_mk) -> "_Demand":
+        """The same demand in the markets of the given flows (whole markets)."""
+        return _Demand(sub_mk, self.share[flows], self.log_rT[flows], self.sigma[flows], self.eta[flows])
+
+    def at(self, log_rp):
+        """Per flow m1/m0 and per market log rP at the suppliers' log world prices ``log_rp`` (None: unchanged);
+        with the weights share * rq ** (1 - sigma) (scaled per market) and their market totals, whose ratio is
+        each flow's share of its market at new prices."""
+        mk = self.mk
+        log_rq = self.log_rT if log_rp is None else self.log_rT + log_rp
+        a = self.one_minus_sigma * log_rq
+        with np.errstate(over="ignore", invalid="ignore"):
+            weighted = self.share * np.exp(a)
+            total = mk.sum(weighted)
         amax = 0.0
-    else:
-        amax = mk.max(np.where(share > 0, a, -np.inf))
-        amax = np.where(np.isfinite(amax), amax, 0.0)
-        total = mk.sum(share * np.exp(a - amax[mk.market]))
-    one = np.abs(1.0 - sigma_m) < 1e-9
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_p = (amax + np.log(total)) / np.where(one, 1.0, 1.0 - sigma_m)
-    if one.any():                                        # sigma = 1: the geometric mean
-        log_p = np.where(one, mk.sum(share * log_rq), log_p)
-    return log_p
-
-
-def _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m):
-    """Per flow m1/m0, and per market log rP."""
-    log_rq = log_rT if log_rp is None else log_rT + log_rp
-    log_p = _log_price_index(mk, share, log_rq, sigma, sigma_m)
-    lp = log_p[mk.market]
-    return np.exp(eta * lp - sigma * (log_rq - lp)), log_p
+        if not np.isfinite(total).all() or ((total < 1e-280) & self.live).any():
+            # (1 - sigma) ln rq overflowed or underflowed (very large sigma and price changes): log-sum-exp per market
+            amax = mk.max(np.where(self.share > 0, a, -np.inf))
+            amax = np.where(np.isfinite(amax), amax, 0.0)
+            weighted = self.share * np.exp(a - amax[mk.market])
+            total = mk.sum(weighted)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_p = (amax + np.log(total)) / np.where(self.cobb_douglas, 1.0, 1.0 - self.sigma_m)
+        if self.cobb_douglas.any():                         # sigma = 1: the geometric mean
+            log_p = np.where(self.cobb_douglas, mk.sum(self.share * log_rq), log_p)
+        # m1/m0 = (rq / rP) ** -sigma * rP ** eta = exp((sigma + eta) ln rP - sigma ln rq)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = np.exp(((self.sigma_m + self.eta_m) * log_p)[mk.market] - self.sigma * log_rq)
+        return ratio, log_p, weighted, total
 
 
 def _unconverged(open_market, pf_unknown, pf_market, n_free, market_flows, limit):
@@ -144,9 +160,9 @@ def _unconverged(open_market, pf_unknown, pf_market, n_free, market_flows, limit
     return None, grew
 
 
-def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0):
+def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     """Per flow, the log change of its supplier's world price with finite export supply; and the solver's report."""
-    sigma_m = sigma[mk.first]
+    mk, sigma, eta = dem.mk, dem.sigma, dem.eta
     finite = np.isfinite(eps)
     # one unknown per supplier with finite supply elasticity
     sup_eps = np.full(mk.n_suppliers, np.inf)
@@ -158,11 +174,10 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
     flow_unknown = where[mk.supplier]
 
     def expand(x):
-        return np.where(flow_unknown >= 0, x[np.maximum(flow_unknown, 0)], 0.0)
+        return np.append(x, 0.0)[flow_unknown]          # -1, a supplier with no price to solve, reads the 0
 
     def residual(x):
-        ratio, _ = _demand(mk, share, log_rT, expand(x), sigma, eta, sigma_m)
-        sold = mk.supplier_sum(v0 * ratio)[free]
+        sold = mk.supplier_sum(v0 * dem.at(expand(x))[0])[free]
         with np.errstate(divide="ignore"):
             return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
 
@@ -181,24 +196,27 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
     first_line[pair[::-1]] = np.arange(pair.size)[::-1]
     pf = np.flatnonzero(where[pair_supplier] >= 0)                # pairs of a supplier with a price to solve
     pf_unknown, pf_market = where[pair_supplier[pf]], pair_market[pf]
-    sigma_pf, eta_pf = sigma[first_line[pf]], eta[first_line[pf]]
+    sigma_pf = sigma[first_line[pf]]
+    sigma_eta_pf = sigma_pf + eta[first_line[pf]]
+    pf_supplier = pair_supplier[pf]
+    eps_free, X0_free = sup_eps[free], X0[free]
     coupling = _Coupling(pf_unknown, pf_market, mk.n_markets)
     sup_market = np.zeros(free.size, dtype=np.int64)
     sup_market[pf_unknown] = pf_market
     by_market = np.argsort(pf_market, kind="stable")              # free pairs, market by market
     by_market_markets, by_market_starts = np.unique(pf_market[by_market], return_index=True)
+    by_market_unknown = pf_unknown[by_market]
     # start from the given point, else the last solution on the same markets (quotas and commitments solve
     # the model many times with small changes); the answer does not depend on the start, only the steps
     last = start[free] if start is not None else _WARM.get(mk)
     x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
 
     def evaluate(x):
-        lr = expand(x)
-        ratio, log_p = _demand(mk, share, log_rT, lr, sigma, eta, sigma_m)
+        ratio, _, weighted, total = dem.at(expand(x))
         sold_flow = v0 * ratio
         sold_all = mk.supplier_sum(sold_flow)
-        r = sup_eps[free] * x - np.log(np.maximum(sold_all[free], 1e-300) / X0[free])
-        return lr, log_p, sold_flow, sold_all, r
+        r = eps_free * x - np.log(np.maximum(sold_all[free], 1e-300) / X0_free)
+        return weighted, total, sold_flow, sold_all, r
 
     def merit(r):
         return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
@@ -209,7 +227,7 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
     may_shrink = True
     iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
     for iterations in range(1, MAX_NEWTON + 1):
-        lr, log_p, sold_flow, sold_all, r = state
+        weighted, total, sold_flow, sold_all, r = state
         if np.max(np.abs(r), initial=0.0) < F_TOL:
             break
         before = merit(r)
@@ -224,19 +242,19 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
                 sub, sup_ids = mk.subset(sel)
                 xs = np.zeros(mk.n_suppliers)
                 xs[free] = x
-                log_rp_sub, info = _world_prices(sub, v0[sel], share[sel], log_rT[sel], sigma[sel], eta[sel], eps[sel],
-                                                 xs[sup_ids], polish, depth + 1)
+                log_rp_sub, info = _world_prices(dem.subset(sel, sub), v0[sel], eps[sel], xs[sup_ids], polish,
+                                                 depth + 1)
                 xs[sup_ids[sub.supplier]] = log_rp_sub
                 x = xs[free]
                 iterations += info["iterations"] - 1        # this check, then the subproblem's steps and check
                 method = info["method"] if "krylov" in info["method"] else method
                 break
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            s_line = share * np.exp(np.clip((1.0 - sigma) * (lr + log_rT - log_p[mk.market]), -700, 700))
+            s_line = weighted / total[mk.market]                                   # shares at new prices
             v = np.bincount(pair, weights=s_line, minlength=n_pairs)[pf]        # supplier's market share
-            w = np.bincount(pair, weights=sold_flow, minlength=n_pairs)[pf] / np.maximum(sold_all[pair_supplier[pf]], 1e-300)
-        d = sup_eps[free] + np.bincount(pf_unknown, weights=w * sigma_pf, minlength=free.size)
-        u_d = w * (sigma_pf + eta_pf) / d[pf_unknown]
+            w = np.bincount(pair, weights=sold_flow, minlength=n_pairs)[pf] / np.maximum(sold_all[pf_supplier], 1e-300)
+        d = eps_free + np.bincount(pf_unknown, weights=w * sigma_pf, minlength=free.size)
+        u_d = w * sigma_eta_pf / d[pf_unknown]
         a = r / d
         y = coupling.solve(v, u_d, np.bincount(pf_market, weights=v * a[pf_unknown], minlength=mk.n_markets))
         step = a + np.bincount(pf_unknown, weights=u_d * y[pf_market], minlength=free.size)
@@ -249,7 +267,7 @@ def _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish, depth=0
         # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
         # all markets goes ahead as plain Newton would; markets are held back only when it does not
         biggest = np.zeros(mk.n_markets)
-        biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[pf_unknown[by_market]]), by_market_starts)
+        biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[by_market_unknown]), by_market_starts)
         alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
         for _ in range(MAX_HALVINGS):
             scale = coupling.per_supplier(alpha, sup_market)
@@ -301,16 +319,15 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
         share = spend0 / E0_flow
     if not E0.all():
         share[E0_flow == 0] = 0.0
-    first = mk.first                                     # a flow of each market, for its parameters
-    sigma_m = sigma[first]
+    dem = _Demand(mk, share, log_rT, sigma, eta)
 
     log_rp, solver = None, {}
     if np.isfinite(eps).any():
-        log_rp, solver = _world_prices(mk, v0, share, log_rT, sigma, eta, eps, start, polish)
+        log_rp, solver = _world_prices(dem, v0, eps, start, polish)
 
-    ratio, log_p = _demand(mk, share, log_rT, log_rp, sigma, eta, sigma_m)
+    ratio, log_p, _, _ = dem.at(log_rp)
     # consumer surplus per market, shared among its flows by base spending
-    dcs = (-power_area(E0, np.exp(log_p), eta[first]))[mk.market] * share
+    dcs = (-power_area(E0, np.exp(log_p), dem.eta_m))[mk.market] * share
     if log_rp is None:                                   # price takers: no world price moves, no producer surplus
         return Outcome(quantity_ratio=ratio, price_ratio=np.ones(len(v0)), value_new=v0 * ratio,
                        consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=solver)
