@@ -106,13 +106,13 @@ class _Demand:
     """CES demand in every market, with what stays fixed through a solve: base shares at domestic prices, tariff
     changes and the elasticities (sigma and eta are set per market)."""
 
-    def __init__(self, mk, share, log_rT, sigma, eta):
+    def __init__(self, mk, share, log_rT, sigma, eta, live=None):
         self.mk, self.share, self.log_rT, self.sigma, self.eta = mk, share, log_rT, sigma, eta
         self.one_minus_sigma = 1.0 - sigma
         first = mk.first
         self.sigma_m, self.eta_m = sigma[first], eta[first]
         self.cobb_douglas = np.abs(1.0 - self.sigma_m) < 1e-9
-        self.live = mk.sum(share) > 0                       # markets with base spending
+        self.live = mk.sum(share) > 0 if live is None else live      # markets with base spending
 
     def subset(self, flows, sub_mk) -> "_Demand":
         """The same demand in the markets of the given flows (whole markets)."""
@@ -319,7 +319,7 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
         share = spend0 / E0_flow
     if not E0.all():
         share[E0_flow == 0] = 0.0
-    dem = _Demand(mk, share, log_rT, sigma, eta)
+    dem = _Demand(mk, share, log_rT, sigma, eta, live=E0 > 0)
 
     log_rp, solver = None, {}
     if np.isfinite(eps).any():
