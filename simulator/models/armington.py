@@ -128,13 +128,19 @@ class _Demand:
         with np.errstate(over="ignore", invalid="ignore"):
             weighted = self.share * np.exp(a)
             total = mk.sum(weighted)
-        amax = 0.0
-        if not np.isfinite(total).all() or ((total < 1e-280) & self.live).any():
-            # (1 - sigma) ln rq overflowed or underflowed (very large sigma and price changes): log-sum-exp per market
-            amax = mk.max(np.where(self.share > 0, a, -np.inf))
-            amax = np.where(np.isfinite(amax), amax, 0.0)
-            weighted = self.share * np.exp(a - amax[mk.market])
-            total = mk.sum(weighted)
+        amax = np.zeros(mk.n_markets)
+        bad = ~np.isfinite(total) | ((total < 1e-280) & self.live)
+        if bad.any():
+            # (1 - sigma) ln rq overflowed or underflowed in these markets (very large sigma and price changes):
+            # a log-sum-exp there, shifted by the market's largest term
+            lines = np.flatnonzero(bad[mk.market] & (self.share > 0))
+            shift = np.full(mk.n_markets, -np.inf)
+            np.maximum.at(shift, mk.market[lines], a[lines])
+            amax[bad] = np.where(np.isfinite(shift[bad]), shift[bad], 0.0)
+            weighted = weighted.copy()
+            weighted[bad[mk.market]] = 0.0
+            weighted[lines] = self.share[lines] * np.exp(a[lines] - amax[mk.market[lines]])
+            total = np.where(bad, np.bincount(mk.market[lines], weights=weighted[lines], minlength=mk.n_markets), total)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_p = (amax + np.log(total)) / np.where(self.cobb_douglas, 1.0, 1.0 - self.sigma_m)
         if self.cobb_douglas.any():                         # sigma = 1: the geometric mean
@@ -245,7 +251,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
                 log_rp_sub, info = _world_prices(dem.subset(sel, sub), v0[sel], eps[sel], xs[sup_ids], polish,
                                                  depth + 1)
                 xs[sup_ids[sub.supplier]] = log_rp_sub
-                x = xs[free]
+                x, state = xs[free], None
                 iterations += info["iterations"] - 1        # this check, then the subproblem's steps and check
                 method = info["method"] if "krylov" in info["method"] else method
                 break
@@ -266,9 +272,11 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         # Where the step is approximate (suppliers in many markets) the test is non-monotone (Grippo-
         # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
         # all markets goes ahead as plain Newton would; markets are held back only when it does not
-        biggest = np.zeros(mk.n_markets)
-        biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[by_market_unknown]), by_market_starts)
-        alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
+        alpha = np.ones(mk.n_markets)
+        if np.max(np.abs(step), initial=0.0) > MAX_STEP:
+            biggest = np.zeros(mk.n_markets)
+            biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[by_market_unknown]), by_market_starts)
+            alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
         for _ in range(MAX_HALVINGS):
             scale = coupling.per_supplier(alpha, sup_market)
             trial = evaluate(x - scale * step)
@@ -286,6 +294,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
                                            f"converge in {MAX_NEWTON} steps"))
         from scipy import optimize      # only for the rare solve Newton does not finish
         method = "Newton per market, then scipy.optimize.newton_krylov"
+        state = None
         try:
             x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
         except (optimize.NoConvergence, ValueError) as exc:
@@ -293,7 +302,9 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
             res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
             raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                            f"(largest residual {res:.3g}); try other elasticities"))
-    res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
+    # the residual at the answer: already known unless the last x came from a subproblem or newton_krylov
+    final = state[-1] if state is not None else residual(x)
+    res = float(np.max(np.abs(final))) if x.size else 0.0
     if not np.isfinite(res) or res > 1e-8:
         raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                        f"(largest residual {res:.3g})"))
