@@ -262,3 +262,6 @@ def test_armington_finishing_slow_markets_apart_changes_nothing(monkeypatch):
     together = armington.solve(f.value, np.zeros(n), t1, p, mk, start=np.zeros(mk.n_suppliers))
     assert_allclose(apart.value_new, together.value_new, rtol=1e-10)
     assert_allclose(apart.price_ratio, together.price_ratio, rtol=1e-10)
+    sold = np.bincount(mk.supplier, f.value * apart.quantity_ratio) / np.bincount(mk.supplier, f.value)
+    eps = p.eps
+    assert np.max(np.abs(eps * np.log(apart.price_ratio) - np.log(sold[mk.supplier]))) <= apart.solver["residual"] * 1.01 + 1e-13

@@ -230,7 +230,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     state = evaluate(x)
     history = np.zeros((MEMORY, mk.n_markets))
     market_flows = np.bincount(mk.market, minlength=mk.n_markets)
-    may_shrink = True
+    may_shrink, settled = True, None
     iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
     for iterations in range(1, MAX_NEWTON + 1):
         weighted, total, sold_flow, sold_all, r = state
@@ -252,6 +252,11 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
                                                  depth + 1)
                 xs[sup_ids[sub.supplier]] = log_rp_sub
                 x, state = xs[free], None
+                # the residual at the answer: the subproblem's for its suppliers, unchanged for the others
+                moved = where[sup_ids]
+                r = r.copy()
+                r[moved[moved >= 0]] = 0.0
+                settled = max(float(np.max(np.abs(r), initial=0.0)), info["residual"])
                 iterations += info["iterations"] - 1        # this check, then the subproblem's steps and check
                 method = info["method"] if "krylov" in info["method"] else method
                 break
@@ -302,9 +307,12 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
             res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
             raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                            f"(largest residual {res:.3g}); try other elasticities"))
-    # the residual at the answer: already known unless the last x came from a subproblem or newton_krylov
-    final = state[-1] if state is not None else residual(x)
-    res = float(np.max(np.abs(final))) if x.size else 0.0
+    # the residual at the answer: already known unless it came from newton_krylov
+    if settled is not None:
+        res = settled
+    else:
+        final = state[-1] if state is not None else residual(x)
+        res = float(np.max(np.abs(final))) if x.size else 0.0
     if not np.isfinite(res) or res > 1e-8:
         raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                        f"(largest residual {res:.3g})"))
