@@ -18,7 +18,8 @@ N = 10_000_000
 @pytest.fixture(scope="module")
 def world():
     flows = generate(N)
-    markets(flows)                      # built once per dataset, as the API does
+    mk = markets(flows)                 # built once per dataset, as the API does
+    _ = mk.pairs                        # the (supplier, market) pairs of the finite-supply solve, likewise
     _ = flows.hs_unique
     plan = cases.scenario_plan(flows)
     sched = compile_schedule(flows, plan)

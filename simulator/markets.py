@@ -48,6 +48,18 @@ class Markets:
         idx = idx.ravel()
         return idx, int(idx.max()) + 1 if idx.size else 0
 
+    @cached_property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per (supplier, market) pair: its supplier, its market and one of its flows."""
+        pair, n_pairs = self.supplier_market
+        supplier = np.zeros(n_pairs, dtype=np.int64)
+        supplier[pair] = self.supplier
+        market = np.zeros(n_pairs, dtype=np.int64)
+        market[pair] = self.market
+        line = np.zeros(n_pairs, dtype=np.int64)
+        line[pair[::-1]] = np.arange(pair.size)[::-1]
+        return supplier, market, line
+
     def subset(self, flows: np.ndarray) -> tuple["Markets", np.ndarray]:
         """The markets of the given flows (whole markets), renumbered; and each new supplier's old index."""
         market_ids, market = np.unique(self.market[flows], return_inverse=True)

@@ -265,3 +265,22 @@ def test_armington_finishing_slow_markets_apart_changes_nothing(monkeypatch):
     sold = np.bincount(mk.supplier, f.value * apart.quantity_ratio) / np.bincount(mk.supplier, f.value)
     eps = p.eps
     assert np.max(np.abs(eps * np.log(apart.price_ratio) - np.log(sold[mk.supplier]))) <= apart.solver["residual"] * 1.01 + 1e-13
+
+
+def test_armington_coupling_too_large_to_form_gives_the_same_answer(monkeypatch):
+    # beyond MAX_COUPLING entries the markets' system is solved by Jacobi sweeps (BACI scale); on a problem small
+    # enough to solve exactly both must reach the same world prices
+    imps, exps = ["USA", "KOR", "JPN", "CHN"], ["MEX", "VNM", "CAN", "DEU", "IND"]
+    rng = np.random.default_rng(11)
+    importers = [i for i in imps for _ in exps]
+    n = len(importers)
+    f = Flows.build(importers, exps * 4, [870323] * n, [6] * n, rng.lognormal(0, 1.5, n))
+    mk = markets(f)
+    p = Parameters(np.full(n, -1.2), rng.uniform(2, 12, 4)[mk.market], rng.uniform(0.5, 3, 5)[mk.supplier],
+                   np.zeros(n, np.int8))
+    t1 = rng.choice([0.0, 0.1, 0.25, 0.5], n)
+    exact = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
+    monkeypatch.setattr(armington, "MAX_COUPLING", 0)
+    swept = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
+    assert "Jacobi" in swept.solver["method"] and "Jacobi" not in exact.solver["method"]
+    assert_allclose(swept.price_ratio, exact.price_ratio, rtol=1e-10)

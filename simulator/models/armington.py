@@ -24,6 +24,7 @@ X0 (rp ** (1 + eps) - 1) / (1 + eps), shared by base value.
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,6 +41,7 @@ DENSE_MARKETS = 500     # coupled markets solved as a dense system up to this ma
 SHRINK_AFTER = 2        # Newton steps on every market before the unconverged ones may go on alone
 SHRINK_SHARE = 0.5      # ... if they hold less than this share of the flows
 MEMORY = 5            # steps the non-monotone backtracking looks back
+JACOBI_SWEEPS = 3       # for a coupling too large to solve exactly
 MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppliers in several markets are approximated
 
 
@@ -51,35 +53,45 @@ class _Coupling:
     """The markets' equations of a Newton step, coupled by suppliers that sell into several markets."""
 
     def __init__(self, pf_unknown, pf_market, n_markets):
-        self.pf_market, self.n_markets = pf_market, n_markets
-        shared = np.bincount(pf_unknown)[pf_unknown] > 1
+        self.pf_unknown, self.pf_market, self.n_markets = pf_unknown, pf_market, n_markets
+        self.n_free = int(pf_unknown.max()) + 1 if pf_unknown.size else 0
+        per_supplier = np.bincount(pf_unknown)
+        shared = per_supplier[pf_unknown] > 1
         self.shared_unknown, self.shared_market = pf_unknown[shared], pf_market[shared]
         self.rows = self.cols = None
-        if shared.any():
+        entries = int((per_supplier[per_supplier > 1].astype(np.int64) ** 2).sum())
+        if shared.any() and entries <= MAX_COUPLING:
             # every ordered pair (p, q), p != q, of free pairs of one supplier gives an entry (market p, market q)
             idx = np.flatnonzero(shared)
             idx = idx[np.argsort(pf_unknown[idx], kind="stable")]
             _, starts, counts = np.unique(pf_unknown[idx], return_index=True, return_counts=True)
             sq = counts.astype(np.int64) ** 2
-            if sq.sum() <= MAX_COUPLING:
-                group = np.repeat(np.arange(counts.size), sq)
-                within = np.arange(sq.sum()) - np.repeat(np.cumsum(sq) - sq, sq)
-                k = counts[group]
-                p, q = idx[starts[group] + within // k], idx[starts[group] + within % k]
-                self.rows, self.cols = p[p != q], q[p != q]
-                # only the coupled markets need the sparse solve; the others stay one division each
-                self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
-                self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
+            group = np.repeat(np.arange(counts.size), sq)
+            within = np.arange(sq.sum()) - np.repeat(np.cumsum(sq) - sq, sq)
+            k = counts[group]
+            p, q = idx[starts[group] + within // k], idx[starts[group] + within % k]
+            self.rows, self.cols = p[p != q], q[p != q]
+            # only the coupled markets need the sparse solve; the others stay one division each
+            self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
+            self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
         self.exact = not shared.any() or self.rows is not None
         self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
                        "exact, Woodbury: markets that share suppliers solved together" if self.rows is not None else
-                       "per market, Sherman-Morrison; suppliers in several markets approximately")
+                       f"Woodbury, markets coupled by shared suppliers solved by {JACOBI_SWEEPS} Jacobi sweeps")
 
     def solve(self, v, u_d, rhs):
         """y with (I - V^T D^-1 U) y = rhs; v and u_d = u / d per free pair."""
         diag = 1.0 - np.bincount(self.pf_market, weights=v * u_d, minlength=self.n_markets)
         if self.rows is None:
-            return rhs / diag
+            y = rhs / diag
+            if not self.exact:
+                # the system is too large to form: Jacobi sweeps, each one product with the markets' coupling
+                # through shared suppliers (for pair p of supplier s in market m: v_p times s's other pairs' u_d y)
+                for _ in range(JACOBI_SWEEPS):
+                    uy = u_d * y[self.pf_market]
+                    through = np.bincount(self.pf_unknown, weights=uy, minlength=self.n_free)[self.pf_unknown] - uy
+                    y = (rhs + np.bincount(self.pf_market, weights=v * through, minlength=self.n_markets)) / diag
+            return y
         y = rhs / diag
         c, n = self.coupled, self.coupled.size
         rows, cols = np.r_[np.arange(n), self.local_rows], np.r_[np.arange(n), self.local_cols]
@@ -192,14 +204,9 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     # supplier's share of market m at new prices, w_sm the share of its sales that go to m). Woodbury reduces
     # the step to one equation per market, (I - V^T D^-1 U) y = V^T D^-1 r: diagonal when every supplier sells
     # into one market (Sherman-Morrison, market by market), a sparse system coupling the markets that share a
-    # supplier otherwise (exact while that system is small, its diagonal beyond).
+    # supplier otherwise (exact while that system is small, by Jacobi sweeps beyond).
     pair, n_pairs = mk.supplier_market
-    pair_supplier = np.zeros(n_pairs, dtype=np.int64)
-    pair_supplier[pair] = mk.supplier
-    pair_market = np.zeros(n_pairs, dtype=np.int64)
-    pair_market[pair] = mk.market
-    first_line = np.zeros(n_pairs, dtype=np.int64)
-    first_line[pair[::-1]] = np.arange(pair.size)[::-1]
+    pair_supplier, pair_market, first_line = mk.pairs
     pf = np.flatnonzero(where[pair_supplier] >= 0)                # pairs of a supplier with a price to solve
     pf_unknown, pf_market = where[pair_supplier[pf]], pair_market[pf]
     sigma_pf = sigma[first_line[pf]]
@@ -209,9 +216,14 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     coupling = _Coupling(pf_unknown, pf_market, mk.n_markets)
     sup_market = np.zeros(free.size, dtype=np.int64)
     sup_market[pf_unknown] = pf_market
-    by_market = np.argsort(pf_market, kind="stable")              # free pairs, market by market
-    by_market_markets, by_market_starts = np.unique(pf_market[by_market], return_index=True)
-    by_market_unknown = pf_unknown[by_market]
+
+    @lru_cache(maxsize=1)
+    def by_market():
+        """Free pairs market by market: their markets' indices, where each starts, and their unknowns."""
+        order = np.argsort(pf_market, kind="stable")
+        markets_, starts = np.unique(pf_market[order], return_index=True)
+        return markets_, starts, pf_unknown[order]
+
     # start from the given point, else the last solution on the same markets (quotas and commitments solve
     # the model many times with small changes); the answer does not depend on the start, only the steps
     last = start[free] if start is not None else _WARM.get(mk)
@@ -279,8 +291,9 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         # all markets goes ahead as plain Newton would; markets are held back only when it does not
         alpha = np.ones(mk.n_markets)
         if np.max(np.abs(step), initial=0.0) > MAX_STEP:
+            markets_, starts, unknowns = by_market()
             biggest = np.zeros(mk.n_markets)
-            biggest[by_market_markets] = np.maximum.reduceat(np.abs(step[by_market_unknown]), by_market_starts)
+            biggest[markets_] = np.maximum.reduceat(np.abs(step[unknowns]), starts)
             alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
         for _ in range(MAX_HALVINGS):
             scale = coupling.per_supplier(alpha, sup_market)
