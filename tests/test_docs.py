@@ -77,3 +77,15 @@ def test_briefing_tables_are_current(root):
         md = render.to_markdown(cmp)
         head = md[md.index("| Figure"):md.index("### HS chapters")].strip()
         assert head in text, [f.name for f in files]
+
+
+def test_briefing_bands_are_current(root):
+    """The briefing's uncertainty bands are what `tariffsim compare ... --draws 200 --seed 1` prints now."""
+    from simulator.report import compare as render
+    from simulator.uncertainty import Draws
+    text = (root / "docs" / "us-korea-2025.md").read_text("utf-8")
+    s = root / "scenarios"
+    cmp, _ = api.compare([s / "baseline.toml", s / "reciprocal-25.toml", s / "floor-15.toml", s / "exemption.toml"],
+                         draws=Draws(200, 1))
+    md = render.to_markdown(cmp)
+    assert md[md.index("| Figure (5% – 95%)"):].strip() in text
