@@ -303,13 +303,15 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     counted = {mid: c for mid, c in contributions.items()}
     parts = []                                               # summed at the end: no zero-filled array to add into
     for g, ids in groups.items():
-        # the highest contribution of the group (the first in file order on a tie); a running max, not a stack
-        best = contributions[ids[0]].copy()
-        winner = np.zeros(n, dtype=np.int8 if len(ids) < 127 else np.int32)
+        # the highest contribution of the group (the first in file order on a tie); a running max, not a stack.
+        # Without a trace the contributions are temporaries, so the first one becomes the maximum in place.
+        best = contributions[ids[0]].copy() if steps is not None else contributions[ids[0]]
+        winner = np.zeros(n, dtype=np.int8 if len(ids) < 127 else np.int32) if steps is not None else None
         for k, mid in enumerate(ids[1:], start=1):
             better = contributions[mid] > best
             np.copyto(best, contributions[mid], where=better)
-            winner[better] = k
+            if winner is not None:                           # which measure counted: only the trace needs it
+                winner[better] = k
         parts.append(best)
         if steps is not None:
             for k, mid in enumerate(ids):
@@ -323,7 +325,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     elif len(parts) == 1:
         addon = parts[0]
     else:
-        addon = parts[0] + parts[1]
+        addon = parts[0] + parts[1] if steps is not None else np.add(parts[0], parts[1], out=parts[0])
         for more in parts[2:]:
             addon += more
     running = base.copy() if steps is not None else None
