@@ -160,3 +160,16 @@ def test_trace_lists_every_step(flows):
     labels = [st.label for st in s.steps]
     assert labels[0] == "base rate in the data"
     assert any(lab.startswith("exemption") for lab in labels) and "add a" in labels
+
+
+def test_rates_are_the_same_with_and_without_a_trace(flows):
+    # without a trace the contributions are combined in place; the answer must not depend on it
+    plan = Plan((MeasureRule("a", "add", 0.10, sel(flows, ["USA"]), max_group="g"),
+                 MeasureRule("b", "add", 0.25, sel(flows, None, ["KOR"]), max_group="g"),
+                 MeasureRule("c", "floor", 0.15, sel(flows, ["USA"]), max_group="g"),
+                 MeasureRule("d", "add", 0.05, sel(flows)),
+                 MeasureRule("e", "add", 0.02, sel(flows, ["USA"]))), ())
+    quiet, traced = compile_schedule(flows, plan), compile_schedule(flows, plan, trace=True)
+    assert_allclose(quiet.addon, traced.addon)
+    assert_allclose(quiet.t1_static, traced.t1_static)
+    assert quiet.addon.max() > 0.25                     # the group's highest plus the others
