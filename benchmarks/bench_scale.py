@@ -32,7 +32,7 @@ def frame(world):
     return cases.pandas_frame(flows, sched.t0, sched.t1_static, cases.parameters(flows))
 
 
-def run(benchmark, fn, *args, rounds=3):
+def run(benchmark, fn, *args, rounds=5):
     return benchmark.pedantic(fn, args=args, rounds=rounds, iterations=1, warmup_rounds=0)
 
 
