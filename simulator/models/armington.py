@@ -136,9 +136,11 @@ class _Demand:
         each flow's share of its market at new prices."""
         mk = self.mk
         log_rq = self.log_rT if log_rp is None else self.log_rT + log_rp
-        a = self.one_minus_sigma * log_rq
+        # in place where it can be: at BACI scale every new array is 80 MB of fresh pages
         with np.errstate(over="ignore", invalid="ignore"):
-            weighted = self.share * np.exp(a)
+            weighted = np.multiply(self.one_minus_sigma, log_rq)
+            np.exp(weighted, out=weighted)
+            np.multiply(weighted, self.share, out=weighted)
             total = mk.sum(weighted)
         amax = np.zeros(mk.n_markets)
         bad = ~np.isfinite(total) | ((total < 1e-280) & self.live)
@@ -146,12 +148,12 @@ class _Demand:
             # (1 - sigma) ln rq overflowed or underflowed in these markets (very large sigma and price changes):
             # a log-sum-exp there, shifted by the market's largest term
             lines = np.flatnonzero(bad[mk.market] & (self.share > 0))
+            a = self.one_minus_sigma[lines] * log_rq[lines]
             shift = np.full(mk.n_markets, -np.inf)
-            np.maximum.at(shift, mk.market[lines], a[lines])
+            np.maximum.at(shift, mk.market[lines], a)
             amax[bad] = np.where(np.isfinite(shift[bad]), shift[bad], 0.0)
-            weighted = weighted.copy()
             weighted[bad[mk.market]] = 0.0
-            weighted[lines] = self.share[lines] * np.exp(a[lines] - amax[mk.market[lines]])
+            weighted[lines] = self.share[lines] * np.exp(a - amax[mk.market[lines]])
             total = np.where(bad, np.bincount(mk.market[lines], weights=weighted[lines], minlength=mk.n_markets), total)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_p = (amax + np.log(total)) / np.where(self.cobb_douglas, 1.0, 1.0 - self.sigma_m)
@@ -159,7 +161,9 @@ class _Demand:
             log_p = np.where(self.cobb_douglas, mk.sum(self.share * log_rq), log_p)
         # m1/m0 = (rq / rP) ** -sigma * rP ** eta = exp((sigma + eta) ln rP - sigma ln rq)
         with np.errstate(over="ignore", invalid="ignore"):
-            ratio = np.exp(((self.sigma_m + self.eta_m) * log_p)[mk.market] - self.sigma * log_rq)
+            ratio = ((self.sigma_m + self.eta_m) * log_p)[mk.market]
+            ratio -= self.sigma * log_rq
+            np.exp(ratio, out=ratio)
         return ratio, log_p, weighted, total
 
 
@@ -342,15 +346,15 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
     mk = markets
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     sigma, eta, eps = params.sigma, params.eta, params.eps
-    T0 = 1.0 + t0
-    log_rT = np.log1p(t1) - np.log(T0)
-    spend0 = T0 * v0
-    E0 = mk.sum(spend0)
-    E0_flow = E0[mk.market]
+    log_rT = np.log1p(t1)
+    log_rT -= np.log1p(t0)
+    share = np.add(t0, 1.0)
+    share *= v0                                         # base spending at domestic prices
+    E0 = mk.sum(share)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = spend0 / E0_flow
+        share /= E0[mk.market]
     if not E0.all():
-        share[E0_flow == 0] = 0.0
+        share[(E0 == 0)[mk.market]] = 0.0
     dem = _Demand(mk, share, log_rT, sigma, eta, live=E0 > 0)
 
     log_rp, solver = None, {}
@@ -359,7 +363,8 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
 
     ratio, log_p, _, _ = dem.at(log_rp)
     # consumer surplus per market, shared among its flows by base spending
-    dcs = (-power_area(E0, np.exp(log_p), dem.eta_m))[mk.market] * share
+    dcs = (-power_area(E0, np.exp(log_p), dem.eta_m))[mk.market]
+    dcs *= share
     if log_rp is None:                                   # price takers: no world price moves, no producer surplus
         return Outcome(quantity_ratio=ratio, price_ratio=np.ones(len(v0)), value_new=v0 * ratio,
                        consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=solver)
