@@ -37,9 +37,7 @@ class Markets:
     @cached_property
     def supplier_first(self) -> np.ndarray:
         """One flow of each supplier."""
-        out = np.zeros(self.n_suppliers, dtype=np.int64)
-        out[self.supplier[::-1]] = np.arange(self.supplier.size)[::-1]
-        return out
+        return _first_flow(self.supplier, self.n_suppliers)
 
     @cached_property
     def supplier_market(self) -> tuple[np.ndarray, int]:
@@ -51,14 +49,8 @@ class Markets:
     @cached_property
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per (supplier, market) pair: its supplier, its market and one of its flows."""
-        pair, n_pairs = self.supplier_market
-        supplier = np.zeros(n_pairs, dtype=np.int64)
-        supplier[pair] = self.supplier
-        market = np.zeros(n_pairs, dtype=np.int64)
-        market[pair] = self.market
-        line = np.zeros(n_pairs, dtype=np.int64)
-        line[pair[::-1]] = np.arange(pair.size)[::-1]
-        return supplier, market, line
+        line = _first_flow(*self.supplier_market)
+        return self.supplier[line].astype(np.int64), self.market[line].astype(np.int64), line
 
     def subset(self, flows: np.ndarray) -> tuple["Markets", np.ndarray]:
         """The markets of the given flows (whole markets), renumbered; and each new supplier's old index."""
@@ -83,6 +75,13 @@ class Markets:
 
     def supplier_sum(self, weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.supplier, weights=weights, minlength=self.n_suppliers)
+
+
+def _first_flow(group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The first flow of each group (flows numbered by position; every group has one)."""
+    out = np.zeros(n_groups, dtype=np.int64)
+    out[group[::-1]] = np.arange(group.size)[::-1]
+    return out
 
 
 def product_key(flows: Flows) -> np.ndarray:

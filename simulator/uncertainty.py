@@ -209,24 +209,26 @@ def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) 
     else:                                   # price takers stay price takers: nothing to draw
         eps = np.broadcast_to(eps_point, (count, mk.n_suppliers))
     lay = _layout(problem, count)
-    zero = np.zeros((count, n))
+
+    def drawn(rows) -> Parameters:
+        """Per flow, the elasticities of one draw (an index) or of the whole chunk (a slice), draw after draw."""
+        e, sg, ep = (a[rows][..., idx].ravel() for a, idx in ((eta, mk.market), (sigma, mk.market), (eps, mk.supplier)))
+        return Parameters(eta=e, sigma=sg, eps=ep, sigma_source=np.zeros(e.size, np.int8))
+
     got = None
     if not problem.has_instruments:
         # all draws of the chunk as one problem: D copies of the markets, each with its own elasticities
-        tiled = Parameters(eta=eta[:, mk.market].ravel(), sigma=sigma[:, mk.market].ravel(),
-                           eps=eps[:, mk.supplier].ravel(), sigma_source=np.zeros(count * n, np.int8))
         try:
-            out = _model(problem, lay.start, polish=False)(lay.v0, lay.tau0, lay.tau1, tiled, lay.markets)
+            out = _model(problem, lay.start, polish=False)(lay.v0, lay.tau0, lay.tau1, drawn(slice(None)), lay.markets)
             value = out.value_new.reshape(count, n)
             got = {"value": value, "revenue": sol.tariff1 * value, "cs": np.nan_to_num(out.consumer_surplus),
-                   "ps": np.nan_to_num(out.producer_surplus), "rent_imp": zero, "rent_exp": zero, "cost": zero}
+                   "ps": np.nan_to_num(out.producer_surplus), "rent_imp": 0.0, "rent_exp": 0.0, "cost": 0.0}
         except InputError:
             pass                            # the joint solve failed: solve the draws one by one
     if got is None:
         got = {k: np.zeros((count, n)) for k in ("value", "revenue", "cs", "ps", "rent_imp", "rent_exp", "cost")}
         for d in range(count):
-            one = _one_draw(problem, Parameters(eta=eta[d, mk.market], sigma=sigma[d, mk.market],
-                                                eps=eps[d, mk.supplier], sigma_source=np.zeros(n, np.int8)))
+            one = _one_draw(problem, drawn(d))
             if one is None:                 # left out of the bands (NaN); the output counts them
                 got["value"][d] = np.nan
                 continue

@@ -16,13 +16,17 @@ def price_takers(root):
     return root / "docs" / "examples" / "sensitivity" / "floor-15-price-takers.toml"
 
 
+def _band(result, figure, of):
+    return {x["of"]: x for x in result.bands if x["figure"] == figure}[of]
+
+
 def test_bands_are_reproducible_and_ordered(price_takers):
     a, _ = api.run(price_takers, draws=Draws(60, 7))
     b, _ = api.run(price_takers, draws=Draws(60, 7))
     c, _ = api.run(price_takers, draws=Draws(60, 8))
     assert a.bands == b.bands
     assert a.bands != c.bands
-    trade = {x["of"]: x for x in a.bands if x["figure"] == "trade"}["KOR → USA"]
+    trade = _band(a, "trade", "KOR → USA")
     assert trade["p5"] < trade["p50"] < trade["p95"]
     point = a.pairs.set_index(["exporter", "importer"]).loc[("KOR", "USA")].value_new
     assert trade["p5"] < point < trade["p95"]
@@ -31,9 +35,9 @@ def test_bands_are_reproducible_and_ordered(price_takers):
 def test_no_dispersion_where_nothing_moves(root):
     # constant model: Korea is exempt, so its exports do not depend on any elasticity
     r, _ = api.run(root / "tests" / "scenarios" / "universal-25-korea-exempt.toml", draws=Draws(40, 1))
-    trade = {x["of"]: x for x in r.bands if x["figure"] == "trade"}["KOR → USA"]
+    trade = _band(r, "trade", "KOR → USA")
     assert trade["p5"] == pytest.approx(trade["p95"]) == pytest.approx(131.5531e9)
-    us = {x["of"]: x for x in r.bands if x["figure"] == "imports"}["USA"]
+    us = _band(r, "imports", "USA")
     assert us["p5"] < us["p95"]
 
 
@@ -43,10 +47,6 @@ def test_sigma_spread_comes_from_the_estimates(price_takers):
     from simulator.markets import markets
     sd = sigma_logsd(ds.flows, markets(ds.flows))
     assert np.all(sd >= 0) and len(np.unique(sd)) > 100      # per-HS6 spreads, not one number
-
-
-def _band(result, figure, of):
-    return {x["of"]: x for x in result.bands if x["figure"] == figure}[of]
 
 
 def test_bands_with_finite_export_supply(root):

@@ -82,17 +82,16 @@ class _Coupling:
     def solve(self, v, u_d, rhs):
         """y with (I - V^T D^-1 U) y = rhs; v and u_d = u / d per free pair."""
         diag = 1.0 - np.bincount(self.pf_market, weights=v * u_d, minlength=self.n_markets)
-        if self.rows is None:
-            y = rhs / diag
-            if not self.exact:
-                # the system is too large to form: Jacobi sweeps, each one product with the markets' coupling
-                # through shared suppliers (for pair p of supplier s in market m: v_p times s's other pairs' u_d y)
-                for _ in range(JACOBI_SWEEPS):
-                    uy = u_d * y[self.pf_market]
-                    through = np.bincount(self.pf_unknown, weights=uy, minlength=self.n_free)[self.pf_unknown] - uy
-                    y = (rhs + np.bincount(self.pf_market, weights=v * through, minlength=self.n_markets)) / diag
-            return y
         y = rhs / diag
+        if not self.exact:
+            # the system is too large to form: Jacobi sweeps, each one product with the markets' coupling
+            # through shared suppliers (for pair p of supplier s in market m: v_p times s's other pairs' u_d y)
+            for _ in range(JACOBI_SWEEPS):
+                uy = u_d * y[self.pf_market]
+                through = np.bincount(self.pf_unknown, weights=uy, minlength=self.n_free)[self.pf_unknown] - uy
+                y = (rhs + np.bincount(self.pf_market, weights=v * through, minlength=self.n_markets)) / diag
+        if self.rows is None:
+            return y
         c, n = self.coupled, self.coupled.size
         rows, cols = np.r_[np.arange(n), self.local_rows], np.r_[np.arange(n), self.local_cols]
         values = np.r_[diag[c], -v[self.rows] * u_d[self.cols]]
@@ -198,11 +197,6 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     def expand(x):
         return np.append(x, 0.0)[flow_unknown]          # -1, a supplier with no price to solve, reads the 0
 
-    def residual(x):
-        sold = mk.supplier_sum(v0 * dem.at(expand(x))[0])[free]
-        with np.errstate(divide="ignore"):
-            return sup_eps[free] * x - np.log(np.maximum(sold, 1e-300) / X0[free])
-
     # Newton steps. The Jacobian of the supply conditions is a diagonal matrix less one rank-one term per
     # market, J = D - sum_m u_m v_m^T (D_s = eps_s + sum_m w_sm sigma_m, u_sm = w_sm (sigma_m + eta_m), v_sm = the
     # supplier's share of market m at new prices, w_sm the share of its sales that go to m). Woodbury reduces
@@ -239,6 +233,9 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         sold_all = mk.supplier_sum(sold_flow)
         r = eps_free * x - np.log(np.maximum(sold_all[free], 1e-300) / X0_free)
         return weighted, total, sold_flow, sold_all, r
+
+    def residual(x):
+        return evaluate(x)[-1]
 
     def merit(r):
         return np.bincount(pf_market, weights=r[pf_unknown] ** 2, minlength=mk.n_markets)
