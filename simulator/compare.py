@@ -19,10 +19,6 @@ class Comparison:
     results: list[Result]
 
     @property
-    def names(self) -> list[str]:
-        return [r.scenario["name"] for r in self.results]
-
-    @property
     def labels(self) -> list[str]:
         """Short column labels: the scenario files (unique), else their names."""
         files = [r.scenario["file"] for r in self.results]
@@ -62,9 +58,10 @@ class Comparison:
         for i, r in enumerate(self.results):
             for b in tables.balances(r).itertuples():
                 put("balance", f"{b.country} vs {b.partner}", i, b.balance_new)
-            for p in tables.bilateral(r).itertuples():
+            bilateral = tables.bilateral(r)
+            for p in bilateral.itertuples():
                 put("trade", f"{p.exporter} → {p.importer}", i, p.value_new)
-            for p in tables.bilateral(r).itertuples():
+            for p in bilateral.itertuples():
                 put("tariff", f"{p.exporter} → {p.importer} (trade-weighted)", i, p.tariff_rate_new)
             for c in tables.countries(r).itertuples():
                 put("imports", c.country, i, c.imports_new)
@@ -74,7 +71,7 @@ class Comparison:
         out = pd.DataFrame([[g, lab, *rows[(g, lab)]] for g, lab in order], columns=["figure", "of", *self.labels])
         return out
 
-    def chapters_that_differ(self, top: int = 10) -> pd.DataFrame:
+    def chapters_that_differ(self, top: int = tables.TOP_CHAPTERS) -> pd.DataFrame:
         """HS chapters whose new trade differs most from the first scenario's, among headline countries."""
         keep = set(tables.headline_countries(self.results[0]))
         frames = []

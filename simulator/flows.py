@@ -88,9 +88,12 @@ class Flows:
         return self.countries.index(code)
 
     def hs_text(self, i: int) -> str:
-        if self.flags[i] & RESIDUAL:
-            return "other"
-        return hs.format_code(self.hs[i], self.hs_digits[i])
+        return self.hs_texts([i])[0]
+
+    def hs_texts(self, index=slice(None)) -> list[str]:
+        """The HS code of each flow as printed ("other" for a residual line)."""
+        return ["other" if fl & RESIDUAL else hs.format_code(c, d)
+                for c, d, fl in zip(self.hs[index], self.hs_digits[index], self.flags[index])]
 
     @staticmethod
     def build(importer, exporter, hs_codes, hs_digits, value, base_rate=None, quantity=None, flags=None,

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import hs
 from .data import Dataset, catalog
-from .flows import FLAG_TEXT, RESIDUAL
+from .flows import FLAG_TEXT
 from .markets import markets
 from .models import Outcome
 
@@ -160,8 +160,7 @@ class Result:
     def products(self) -> pd.DataFrame:
         f = self.flows
         names = np.array(f.countries, dtype=object)
-        codes = [("other" if fl & RESIDUAL else hs.format_code(c, d)) for c, d, fl in zip(f.hs, f.hs_digits, f.flags)]
-        return pd.DataFrame({"importer": names[f.importer], "exporter": names[f.exporter], "hs": codes,
+        return pd.DataFrame({"importer": names[f.importer], "exporter": names[f.exporter], "hs": f.hs_texts(),
                              "value_base": self.value_base, "value_new": self.value_new,
                              "rate_base": self.t0, "rate_new": self.t1,
                              "price_change": self.outcome.price_ratio - 1.0,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import hs
 from ..flows import FLAG_NAMES, FLAG_TEXT, RESIDUAL
 from . import Dataset
 
@@ -36,7 +35,7 @@ def flagged(ds: Dataset, name: str) -> pd.DataFrame:
     f = ds.flows
     hit = (f.flags & FLAG_NAMES[name]) != 0
     names = np.array(f.countries, dtype=object)
-    codes = ["other" if fl & RESIDUAL else hs.format_code(c, d) for c, d, fl in zip(f.hs[hit], f.hs_digits[hit], f.flags[hit])]
+    codes = f.hs_texts(hit)
     df = pd.DataFrame({"importer": names[f.importer[hit]], "exporter": names[f.exporter[hit]], "hs": codes,
                        "value": f.value[hit], "base_rate": f.base_rate[hit]})
     return df.sort_values("value", ascending=False).reset_index(drop=True)

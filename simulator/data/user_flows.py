@@ -81,8 +81,7 @@ def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, requi
     return values
 
 
-def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str] | None = None) -> Flows:
-    labels = labels or [f"row {i + 2}" for i in range(len(df))]
+def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str]) -> Flows:
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
@@ -94,15 +93,18 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
     if df.empty:
         raise InputError(Problem(shown_as, None, "the file has no rows"))
 
+    from .importers.common import by_value          # each check once per distinct code, not per row
     for col in ("importer", "exporter"):
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes
-        for i in np.flatnonzero(~codes.map(lambda c: c in regions or countries.is_iso3(c)).to_numpy()):
+        known = by_value(codes, lambda c: c in regions or countries.is_iso3(c)).to_numpy(dtype=bool)
+        for i in np.flatnonzero(~known):
             problems.append(Problem(shown_as, labels[i],
                                     f"column '{col}': '{codes.iloc[i]}' is neither an ISO3 country code nor a declared region "
                                     f"(declare regions in the scenario: [data] regions = [\"{codes.iloc[i]}\"])"))
-    codes = df["hs"].astype(str).map(hs.clean)
-    for i in np.flatnonzero(codes.map(lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy()):
+    codes = by_value(df["hs"].astype(str), hs.clean)
+    bad = by_value(codes, lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
         problems.append(Problem(shown_as, labels[i], f"column 'hs': {hs.prefix_problem(codes.iloc[i]) or 'a code is needed'}"))
 
     value = _numbers(df, "value", problems, shown_as, True, labels)

@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..compare import Comparison
+from ..compare import KEYS, Comparison
 from .tables import money
 from .writers import _md_table, _records
 
@@ -145,8 +145,7 @@ def to_json(cmp: Comparison) -> str:
 def to_csv(cmp: Comparison) -> str:
     """One long table: ``table, scenario, country, partner, exporter, importer, chapter, field, value, delta_vs_first``."""
     rows = []
-    for table, keys in (("countries", ["country"]), ("pairs", ["exporter", "importer"]),
-                        ("balances", ["country", "partner"]), ("chapters", ["exporter", "importer", "chapter"])):
+    for table, keys in KEYS.items():
         df = cmp.long(table)
         fields = [c for c in df.columns if c not in keys and c != "scenario" and not c.endswith("_vs_first")
                   and f"{c}_vs_first" in df.columns]

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from ..results import Result
 from . import tables
-
-
-UNIT = {"div": 1e9}
-
-
-def _bn(x: float) -> str:
-    return tables.money(x, UNIT["div"])
 
 
 def _pct(new: float, base: float) -> str:
@@ -31,7 +23,11 @@ def _table(title: str, columns: list[str]) -> Table:
 
 def renderable(result: Result) -> Group:
     s = result.scenario
-    UNIT["div"], label = tables.money_unit(result)
+    div, label = tables.money_unit(result)
+
+    def _bn(x: float) -> str:
+        return tables.money(x, div)
+
     head = Text.assemble((s["name"], "bold"), "\n",
                          f"{s['file']} · dataset {s['dataset']} · basis {s['basis']} · model {s['model']}"
                          + (f" · as of {s['as_of']}" if s["as_of"] else "") + f" · {label}")
