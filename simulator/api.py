@@ -23,6 +23,7 @@ from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
+from .scenario.schema import SECTIONS
 from .schedule import Plan, Schedule, compile_schedule
 
 if TYPE_CHECKING:
@@ -52,12 +53,16 @@ def _model(sf: ScenarioFile, flows: Flows, mk: Markets, params: Parameters):
     return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk)
 
 
+def _instruments(doc):
+    """Every instrument of a scenario or plan, section by section."""
+    return [item for section in SECTIONS for item in getattr(doc, section)]
+
+
 def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
     """Instruments whose selection matches no flow of the dataset (whatever the date)."""
     out = []
-    for section, rules in (("measures", plan.measures), ("exemptions", plan.exemptions), ("preferences", plan.preferences),
-                           ("quotas", plan.quotas), ("commitments", plan.commitments)):
-        for i, rule in enumerate(rules):
+    for section in SECTIONS:
+        for i, rule in enumerate(getattr(plan, section)):
             if not rule.where.mask(flows).any():
                 name = getattr(rule, "id", None)
                 out.append(f"{sf.origin(section, i)}: {section}[{i}]{f' ({name!r})' if name else ''} matches no flow in the data")
@@ -76,8 +81,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     when = as_of or spec.as_of
     sched = compile_schedule(flows, plan, when)
     warnings = rule_warnings(sf, plan, flows)
-    dated = [r.id for r in (*plan.measures, *plan.exemptions, *plan.preferences, *plan.quotas, *plan.commitments)
-             if getattr(r, "effective", None) or getattr(r, "expires", None)]
+    dated = [r.id for r in _instruments(plan) if getattr(r, "effective", None) or getattr(r, "expires", None)]
     if when is None and dated:
         warnings.append(f"{sf.shown_as}: no as_of date, so every dated instrument applies at once "
                         f"({len(dated)} have dates); set as_of in the file or use --as-of")
@@ -112,7 +116,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                      f"{s_['residual']:.2e} (tolerance {s_['tolerance']:.0e}).")
     if len(sf.chain) > 1:
         notes.append("Scenario built from " + " <- ".join(f"{name} (sha256 {sha[:12]})" for name, sha in sf.chain) + ".")
-    for name in sorted({p[5:] for item in (*spec.measures, *spec.exemptions, *spec.preferences, *spec.quotas, *spec.commitments)
+    for name in sorted({p[5:] for item in _instruments(spec)
                         for p in (getattr(item, "products", None) or []) + list(getattr(item, "exclude", []) or [])
                         if p.startswith("list:")}):
         if bad := lists.rejected(name):
@@ -173,11 +177,10 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
         problems.append(Problem(None, "--hs", msg))
     if problems:
         raise InputError(problems)
-    sel = hs.PrefixSet([hs.parse_prefix(hs_prefix)]).matches(flows.hs, flows.hs_digits)
-    mask = sel & (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
+    direction = (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
+    mask = hs.PrefixSet([hs.parse_prefix(hs_prefix)]).matches(flows.hs, flows.hs_digits) & direction
     if not mask.any():
         from .flows import RESIDUAL
-        direction = (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
         hint = ("; this direction's other products are one residual line 'other goods, not itemised' with no HS code, "
                 "so no rule on an HS prefix applies to them" if (direction & ((flows.flags & RESIDUAL) != 0)).any() else "")
         raise InputError(Problem(None, "--hs", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}{hint}"))
@@ -237,10 +240,6 @@ def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], l
 
 # -- compare ---------------------------------------------------------------------------------------
 
-def _run_one(sf, as_of, dataset, draws):
-    return run(sf, as_of=as_of, dataset=dataset, draws=draws)
-
-
 def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws=None, client=None):
     """Run every scenario (errors in any file are all reported) and put them side by side.
     With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each."""
@@ -257,16 +256,18 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws
     cache: dict = {}
     results, warnings = [], []
     if client is not None:
-        for r, w in client.gather(client.map(_run_one, loaded, [as_of] * len(loaded), [None] * len(loaded),
-                                             [draws] * len(loaded), pure=False)):
-            results.append(r)
-            warnings.extend(w)
-    for sf in ([] if client is not None else loaded):
-        d = sf.spec.data
-        key = (d.flows, d.basis, tuple(d.regions), tuple(d.market_specific), str(sf.data_dir))
-        if key not in cache:
-            cache[key] = dataset_for(sf)
-        r, w = run(sf, as_of=as_of, dataset=cache[key], draws=draws)
+        # run(scenario, as_of, dataset, draws) on the cluster; each task loads its own dataset
+        runs = client.gather(client.map(run, loaded, [as_of] * len(loaded), [None] * len(loaded),
+                                        [draws] * len(loaded), pure=False))
+    else:
+        runs = []
+        for sf in loaded:
+            d = sf.spec.data
+            key = (d.flows, d.basis, tuple(d.regions), tuple(d.market_specific), str(sf.data_dir))
+            if key not in cache:
+                cache[key] = dataset_for(sf)
+            runs.append(run(sf, as_of=as_of, dataset=cache[key], draws=draws))
+    for r, w in runs:
         results.append(r)
         warnings.extend(w)
     if len({(r.scenario["dataset"], r.scenario["basis"]) for r in results}) > 1:

@@ -41,9 +41,11 @@ def build(flows: Flows, mk: Markets, el, rules: list[ElasticityRule]) -> Paramet
     eta = np.full(n, el.import_demand, dtype=np.float64)
     eps = np.full(n, el.export_supply, dtype=np.float64)
     if el.substitution == "data":
-        names = np.array(flows.countries, dtype=object)[flows.importer]
-        code, digits = mk.product // 16, mk.product % 16
-        sigma, source = bundled.substitution(names.astype(str), code, digits)
+        # an estimate depends on the importer and the product only: looked up once per market
+        first = mk.first
+        names = np.array(flows.countries, dtype=str)[flows.importer[first]]
+        sigma, source = bundled.substitution(names, mk.product[first] // 16, mk.product[first] % 16)
+        sigma, source = sigma[mk.market], source[mk.market]
         missing = np.isnan(sigma)
         sigma[missing] = el.substitution_default
         source = np.where(missing, 3, source).astype(np.int8)
@@ -62,20 +64,19 @@ def build(flows: Flows, mk: Markets, el, rules: list[ElasticityRule]) -> Paramet
     return Parameters(eta, sigma, eps, source)
 
 
-def describe(p: Parameters, flows: Flows, mask: np.ndarray | None = None) -> list[str]:
+def describe(p: Parameters, flows: Flows) -> list[str]:
     """Notes on the elasticities used: sources of sigma and value-weighted summaries."""
-    mask = np.ones(len(flows), bool) if mask is None else mask
-    v = flows.value[mask]
+    v = flows.value
     out = []
     total = v.sum()
     if total <= 0:
         return out
     parts = []
     for k, label in enumerate(SIGMA_SOURCES):
-        share = v[p.sigma_source[mask] == k].sum() / total
+        share = v[p.sigma_source == k].sum() / total
         if share > 0:
             parts.append(f"{label} {share:.0%}")
-    s = p.sigma[mask]
+    s = p.sigma
     order = np.argsort(s)
     cum = np.cumsum(v[order]) / total
     median = s[order][np.searchsorted(cum, 0.5)]

@@ -79,7 +79,6 @@ class MeasureRule(Dated):
     excludes: tuple[str, ...] = ()
     max_group: str | None = None
     reference: str = ""
-    mirror_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,13 +159,12 @@ class Schedule:
 
 
 def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndarray:
-    if not any(p.in_force(as_of) for p in plan.preferences):
-        return flows.base_rate                              # read-only: nothing writes into t0
-    base = flows.base_rate.astype(np.float64).copy()
+    active = [p for p in plan.preferences if p.in_force(as_of)]
+    base = flows.base_rate                                  # read-only: nothing writes into t0
+    if not active:
+        return base
     best = np.full(len(flows), np.inf)
-    for p in plan.preferences:
-        if not p.in_force(as_of):
-            continue
+    for p in active:
         m = p.where.mask(flows)
         pref = flows.base_rate if p.rate is None else np.full(len(flows), p.rate)
         eff = p.utilisation * pref + (1 - p.utilisation) * flows.mfn_rate
@@ -287,10 +285,10 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         gap = np.subtract(m.rate, base)
         np.maximum(gap, 0.0, out=gap)
         contributions[m.id] = np.multiply(gap, cov[m.id], out=gap)
+    priced = np.isfinite(unit_value) if by_kind["specific"] else None
+    units = np.asarray(flows.unit) if by_kind["specific"] and flows.unit is not None else None
     for m in by_kind["specific"]:
-        ok = np.isfinite(unit_value)
-        if m.unit is not None and flows.unit is not None:
-            ok &= np.array([u in ("", "nan", m.unit) for u in flows.unit])
+        ok = priced if m.unit is None or units is None else priced & np.isin(units, ("", "nan", m.unit))
         unpriced[m.id] = int(((cov[m.id] > 0) & ~ok).sum())
         contributions[m.id] = np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
         specific += contributions[m.id]

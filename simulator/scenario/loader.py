@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError, Problem, suggest
 from . import schema
 
-SECTIONS = ("measures", "exemptions", "preferences", "quotas", "commitments")
+SECTIONS = schema.SECTIONS
 TABLES = ("data", "model", "elasticities", "groups")
 OVERLAY_KEYS = ("extends", "disable")
 
@@ -39,7 +39,13 @@ class ScenarioFile:
         return self.path.name
 
     def origin(self, section: str, index: int) -> str:
-        return self.origins.get(section, [])[index] if index < len(self.origins.get(section, [])) else self.shown_as
+        return _origin(self.origins, section, index, self.shown_as)
+
+
+def _origin(origins: dict, section: str, index: int, default: str) -> str:
+    """The file an item of a section came from (the top file where the record has none)."""
+    files = origins.get(section, [])
+    return files[index] if index < len(files) else default
 
 
 def _all_keys(model: type[BaseModel], acc: set[str]) -> set[str]:
@@ -99,13 +105,15 @@ def _message(err: dict) -> tuple[tuple, str]:
     return loc, msg
 
 
-def _read_toml(path: Path, shown: str) -> dict:
+def _read_toml(path: Path, shown: str) -> tuple[dict, bytes]:
+    """The parsed document and the file's bytes (hashed for provenance)."""
     if not path.exists():
         raise InputError(Problem(str(path), None, "scenario file not found"))
     if path.is_dir():
         raise InputError(Problem(str(path), None, "is a directory, not a scenario file"))
+    raw = path.read_bytes()
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), raw
     except UnicodeDecodeError:
         raise InputError(Problem(shown, None, "not a UTF-8 text file"))
     except tomllib.TOMLDecodeError as exc:
@@ -174,8 +182,7 @@ def _merge(base: _Doc, overlay: dict, shown: str, folder: Path) -> _Doc:
 
 def _load_doc(path: Path, seen: tuple[Path, ...]) -> _Doc:
     shown = path.name
-    raw_doc = _read_toml(path, shown if not seen else str(path))
-    raw = path.read_bytes()
+    raw_doc, raw = _read_toml(path, shown if not seen else str(path))
     chain = [(shown, hashlib.sha256(raw).hexdigest())]
     parent = raw_doc.get("extends")
     if parent is None:
@@ -208,7 +215,7 @@ def load(path: str | Path) -> ScenarioFile:
             loc, msg = _message(err)
             file = path.name
             if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
-                file = doc.origins.get(loc[0], [])[loc[1]] if loc[1] < len(doc.origins.get(loc[0], [])) else file
+                file = _origin(doc.origins, loc[0], loc[1], file)
             problems.append(Problem(file, _where(loc) or None, msg))
         raise InputError(problems)
     return ScenarioFile(path, doc.chain[0][1], spec, tuple(doc.chain), doc.origins, doc.data_dir)

@@ -6,6 +6,8 @@ expanded here. The output is plain data (``schedule.Plan``); no arrays are touch
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import countries as country_codes
 from .. import hs
 from ..data import lists
@@ -55,7 +57,7 @@ class _Resolver:
                     self.problem(section, index, f"{where}[{j}]", f"unknown product list '{name}'{suggest(name, lists.LISTS)}; "
                                  f"available: {', '.join(sorted(lists.LISTS))}")
                     continue
-                out.extend(hs.parse_prefix(c) for c in lists.codes(name))
+                out.extend(_list_prefixes(name))
             else:
                 out.append(hs.parse_prefix(item))
         return tuple(out)
@@ -77,6 +79,12 @@ class _Resolver:
                 if code not in self.known and not country_codes.is_iso3(code):
                     self.problem("groups", None, f"groups.{g}[{j}]", f"unknown country or region '{code}'"
                                  f"{suggest(code, sorted(self.known))}")
+
+
+@lru_cache(maxsize=None)
+def _list_prefixes(name: str) -> tuple[tuple[int, int], ...]:
+    """A bundled list's codes as prefixes, parsed once (lists hold thousands of codes and rules reuse them)."""
+    return tuple(hs.parse_prefix(c) for c in lists.codes(name))
 
 
 def resolve_elasticities(sf: ScenarioFile, flows: Flows) -> list:
@@ -114,7 +122,8 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
             kind = m.kind or src.kind or "add"
             rate = (m.rate if m.rate is not None else src.rate)
             rate = None if rate is None else (rate if kind == "cut" else rate * m.scale)
-            duty = None if (m.duty if m.duty is not None else src.duty) is None else (m.duty if m.duty is not None else src.duty) * m.scale
+            duty = m.duty if m.duty is not None else src.duty
+            duty = None if duty is None else duty * m.scale
             coefficient = m.coefficient if m.coefficient is not None else src.coefficient
             unit = m.unit or src.unit
             exporters = m.exporters or src.importer
@@ -125,10 +134,10 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
                 r.problem("measures", i, f"{at}.excludes[{j}]", f"no measure with id '{other}'{suggest(other, ids)}")
         sel = r.selector(m, "measures", i, importer, exporters, products, exclude)
         measures.append(MeasureRule(
-            id=m.id, kind=kind, rate=rate, where=sel, effective=m.effective or (src.effective if m.mirror else None),
-            expires=m.expires or (src.expires if m.mirror else None), share=m.share, coefficient=coefficient, duty=duty,
+            id=m.id, kind=kind, rate=rate, where=sel, effective=m.effective or src.effective,   # src is m unless a mirror
+            expires=m.expires or src.expires, share=m.share, coefficient=coefficient, duty=duty,
             unit=unit, excludes=tuple(o for o in m.excludes if o in ids), max_group=m.max_group,
-            reference=m.reference or (f"mirrors {m.mirror}: {src.reference}" if m.mirror else ""), mirror_of=m.mirror))
+            reference=m.reference or (f"mirrors {m.mirror}: {src.reference}" if m.mirror else "")))
 
     exemptions = []
     for i, e in enumerate(spec.exemptions):

@@ -19,6 +19,8 @@ from .. import hs
 MAX_RATE = 5.0   # 500%: above this a rate is almost surely a percentage typed as a number
 
 
+SECTIONS = ("measures", "exemptions", "preferences", "quotas", "commitments")   # the instruments, in order
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -126,18 +128,16 @@ class Measure(Selection, Dated):
                 raise ValueError("missing required key 'importer' (a mirror measure needs the country that retaliates)")
             if kind is None and (self.rate is not None or self.duty is not None or self.coefficient is not None):
                 raise ValueError("a mirror measure that sets 'rate', 'duty' or 'coefficient' needs 'kind' too")
-            _check_rate(self.rate, "rate", 1.0 if kind == "cut" else MAX_RATE)
+            if kind == "cut":                          # the field check allows up to MAX_RATE; a cut is a share
+                _check_rate(self.rate, "rate", 1.0)
             return self
         kind = kind or "add"
         if self.importer is None:
             raise ValueError("missing required key 'importer'")
         if kind in NEEDS_RATE and self.rate is None:
             raise ValueError(f"missing required key 'rate' (every '{kind}' measure needs one)")
-        if kind == "cut":
-            if self.rate is not None and not 0 <= self.rate <= 1:
-                raise ValueError("a 'cut' rate is the share of the current rate removed, between 0 and 1 (0.5 halves it)")
-        else:
-            _check_rate(self.rate)
+        if kind == "cut" and self.rate is not None and not 0 <= self.rate <= 1:
+            raise ValueError("a 'cut' rate is the share of the current rate removed, between 0 and 1 (0.5 halves it)")
         if kind == "swiss" and (self.coefficient is None or not self.coefficient > 0 or not math.isfinite(self.coefficient)):
             raise ValueError("a 'swiss' measure needs 'coefficient' > 0 (a fraction, e.g. 0.25)")
         if kind == "specific" and (self.duty is None or not math.isfinite(self.duty) or self.duty < 0):
@@ -224,9 +224,6 @@ class DataSection(Strict):
                                        "world, so a separate supplier in every market (the bundled data: ['ROW']).")
 
 
-MODEL_NAMES = ("armington", "constant", "smart", "gsim")
-
-
 class ModelSection(Strict):
     name: Literal["armington", "constant", "smart", "gsim"] = Field(
         "armington", description="armington (default, exact two-stage CES), constant, smart (Laird-Yeats, "
@@ -251,18 +248,20 @@ def _check_eps(v):
     return v
 
 
+# the checks travel with the types, as for Share
+Eta = Annotated[float, AfterValidator(_check_eta)]
+Sigma = Annotated[float, AfterValidator(_check_sigma)]
+Eps = Annotated[float, AfterValidator(_check_eps)]
+
+
 class ElasticityOverride(Strict):
     importer: Codes = Field(["*"], description="Markets of these importers.")
     exporters: Codes = Field(["*"], description="Suppliers from these exporters (export_supply only).")
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
     exclude: Prefixes = Field(default_factory=list)
-    import_demand: float | None = None
-    substitution: float | None = None
-    export_supply: float | None = None
-
-    _eta = field_validator("import_demand")(classmethod(lambda cls, v: _check_eta(v)))
-    _sigma = field_validator("substitution")(classmethod(lambda cls, v: _check_sigma(v)))
-    _eps = field_validator("export_supply")(classmethod(lambda cls, v: _check_eps(v)))
+    import_demand: Eta | None = None
+    substitution: Sigma | None = None
+    export_supply: Eps | None = None
 
     @model_validator(mode="after")
     def _scope(self):
@@ -277,17 +276,13 @@ class ElasticityOverride(Strict):
 
 
 class Elasticities(Strict):
-    import_demand: float = Field(-1.0, description="Elasticity of total import demand in a market (<= 0).")
-    substitution: Union[float, Literal["data"]] = Field(
+    import_demand: Eta = Field(-1.0, description="Elasticity of total import demand in a market (<= 0).")
+    substitution: Annotated[Union[float, Literal["data"]], AfterValidator(_check_sigma)] = Field(
         "data", description="Elasticity of substitution between sources (> 0), or \"data\": the bundled Broda-Weinstein "
                             "estimates where they exist, else substitution_default.")
-    substitution_default: float = Field(1.5, description="Used where \"data\" has no estimate (WITS-SMART's default).")
-    export_supply: float = Field(math.inf, description="Export supply elasticity (> 0); inf means price takers.")
+    substitution_default: Sigma = Field(1.5, description="Used where \"data\" has no estimate (WITS-SMART's default).")
+    export_supply: Eps = Field(math.inf, description="Export supply elasticity (> 0); inf means price takers.")
     overrides: list[ElasticityOverride] = Field(default_factory=list, description="Per importer, exporter or HS prefix; later ones win.")
-
-    _eta = field_validator("import_demand")(classmethod(lambda cls, v: _check_eta(v)))
-    _sigma = field_validator("substitution", "substitution_default")(classmethod(lambda cls, v: _check_sigma(v)))
-    _eps = field_validator("export_supply")(classmethod(lambda cls, v: _check_eps(v)))
 
 
 class Scenario(Strict):
@@ -307,7 +302,7 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _unique_ids(self):
         seen: dict[str, str] = {}
-        for section in ("measures", "exemptions", "preferences", "quotas", "commitments"):
+        for section in SECTIONS:
             for item in getattr(self, section):
                 if item.id is None:
                     continue
