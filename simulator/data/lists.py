@@ -44,9 +44,8 @@ def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     else:
         raw = catalog.read_csv(pl.catalog_id)[pl.column].tolist()
     cleaned = list(dict.fromkeys(hs.clean(c) for c in raw if c.strip()))
-    good = tuple(c for c in cleaned if hs.prefix_problem(c) is None)
-    bad = tuple(c for c in cleaned if hs.prefix_problem(c) is not None)
-    return good, bad
+    ok = [hs.prefix_problem(c) is None for c in cleaned]
+    return tuple(c for c, k in zip(cleaned, ok) if k), tuple(c for c, k in zip(cleaned, ok) if not k)
 
 
 def codes(name: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compare import KEYS, Comparison
+from . import tables
 from .tables import money
 from .writers import _md_table, _records
 
@@ -35,7 +36,6 @@ def _delta(group: str, x: float, base: float, div: float) -> str:
 
 
 def _unit(cmp: Comparison) -> tuple[float, str]:
-    from . import tables
     return tables.money_unit(cmp.results[0])
 
 
@@ -95,8 +95,7 @@ def renderable(cmp: Comparison) -> Group:
                           + (f", as of {s['as_of']}" if s["as_of"] else "") + ")", style="dim"))
     tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
     if any(r.bands for r in cmp.results):
-        d = cmp.results[0].scenario.get("draws", {})
-        tables_.append((f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})", _band_rows(cmp)))
+        tables_.append((tables.draws_title(cmp.results[0]), _band_rows(cmp)))
     for title, (columns, rows) in tables_:
         t = Table(title=title, title_justify="left", title_style="bold")
         for i, c in enumerate(columns):

@@ -73,6 +73,11 @@ def instruments(result: Result) -> list[list[str]]:
     return rows
 
 
+def draws_title(result: Result) -> str:
+    d = result.scenario.get("draws", {})
+    return f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})"
+
+
 def band_rows(result: Result) -> list[list[str]]:
     """The percentile bands as text rows: figure, of, 5%, 50%, 95%."""
     div, _ = money_unit(result)

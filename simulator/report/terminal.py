@@ -63,9 +63,7 @@ def renderable(result: Result) -> Group:
     parts.append(t)
 
     if result.bands:
-        d = result.scenario.get("draws", {})
-        t = _table(f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})",
-                   ["Figure", "Of", "5%", "50%", "95%"])
+        t = _table(tables.draws_title(result), ["Figure", "Of", "5%", "50%", "95%"])
         for r in tables.band_rows(result):
             t.add_row(*r)
         parts.append(t)

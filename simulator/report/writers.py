@@ -126,8 +126,7 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
             for r in tables.chapters(result).itertuples()]), ""]
     if result.bands:
-        d = result.scenario.get("draws", {})
-        out += [f"### Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})", "",
+        out += [f"### {tables.draws_title(result)}", "",
                 _md_table(["Figure", "Of", "5%", "50%", "95%"], tables.band_rows(result)), ""]
     rows = tables.instruments(result)
     if rows:

@@ -283,8 +283,6 @@ def iso_numeric() -> dict[str, str]:
     return {str(int(c.numeric)): c.alpha_3 for c in pycountry.countries}
 
 
-def iso3(code: str) -> bool:
-    return countries.is_iso3(code)
 
 
 def map_countries(codes: dict[str, pd.Series], labels, mapping: dict[str, str], problems: Problems,
@@ -384,7 +382,7 @@ def finish(rows: pd.DataFrame, report: Report, *, concordance=None, hs_revision:
     elif revision_hint:
         report.notes.append(f"Source HS revision: {revision_hint}.")
 
-    others = sorted({c for c in pd.unique(flows[["importer", "exporter"]].to_numpy().ravel()) if not iso3(c)})
+    others = sorted({c for c in pd.unique(flows[["importer", "exporter"]].to_numpy().ravel()) if not countries.is_iso3(c)})
     if others:
         named = ", ".join(f"{c} ({names[c]})" if names and names.get(c) else c for c in others)
         quoted = ", ".join(f'"{c}"' for c in others)
