@@ -48,10 +48,7 @@ def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = No
     unknown = [r for r in market_specific if r not in regions]
     if unknown:
         raise InputError(Problem(where, "data.market_specific", f"{', '.join(unknown)} not among data.regions"))
-    flows = user_flows.read(path, frozenset(regions), str(spec))
-    if market_specific:
-        import dataclasses
-        flows = dataclasses.replace(flows, market_specific=frozenset(market_specific))
+    flows = user_flows.read(path, frozenset(regions), str(spec), frozenset(market_specific))
     return Dataset(str(spec), flows, "as-given", f"values as given in {spec}",
                    [f"Flows as given in {spec}; no benchmark to official totals."])
 

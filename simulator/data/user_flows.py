@@ -23,7 +23,7 @@ OPTIONAL = ("quantity", "unit", "base_rate", "mfn_rate")
 MAX_ROW_PROBLEMS = 20
 
 
-def read(path: Path, regions: frozenset[str], shown_as: str) -> Flows:
+def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
     if not path.exists():
         raise InputError(Problem(shown_as, None, "flows file not found"))
     try:
@@ -50,7 +50,7 @@ def read(path: Path, regions: frozenset[str], shown_as: str) -> Flows:
         raise InputError(Problem(shown_as, None, "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'"))
     except Exception as exc:  # pandas raises many types for broken files
         raise InputError(Problem(shown_as, None, f"cannot read the file: {exc}".splitlines()[0]))
-    return validate(df, regions, shown_as, labels)
+    return validate(df, regions, shown_as, labels, market_specific)
 
 
 def _check_field_counts(path: Path, shown_as: str) -> None:
@@ -81,7 +81,8 @@ def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, requi
     return values
 
 
-def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str]) -> Flows:
+def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str],
+             market_specific: frozenset[str] = frozenset()) -> Flows:
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
@@ -130,4 +131,5 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
     digits = codes.str.len().to_numpy()
     unit = df["unit"].astype(str).str.strip().tolist() if "unit" in df else None
     return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity,
-                       regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit)
+                       regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit,
+                       market_specific=market_specific)

@@ -150,8 +150,9 @@ def render(result: Result, fmt: str, detail: str | None = None) -> str:
     raise ValueError(f"render: unsupported format {fmt}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a failure never leaves a partial file."""
+def write_atomic(path: Path, content) -> None:
+    """Write next to the target and rename, so a failure never leaves a partial file. ``content``: the text, or a
+    function that writes the file at the path it is given (e.g. a Parquet writer)."""
     from ..errors import InputError, Problem
     path = Path(path)
     if not path.parent.is_dir():
@@ -161,8 +162,12 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise InputError(Problem(str(path), None, f"cannot write: {exc.strerror}"))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        if callable(content):
+            os.close(fd)
+            content(tmp)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(content)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

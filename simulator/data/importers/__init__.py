@@ -11,8 +11,6 @@ orientation, code mappings and their sources, HS revision). Every problem in the
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -75,18 +73,11 @@ def write(flows: pd.DataFrame, path: str | Path) -> None:
     if path.suffix.lower() == ".csv":
         write_atomic(path, flows.to_csv(index=False, lineterminator="\n"))
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        flows.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        write_atomic(path, lambda tmp: flows.to_parquet(tmp, index=False))
     except ImportError:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(Problem(str(path), None, "writing Parquet needs pyarrow: pip install 'tariffsim[parquet]' "
                                                   "(or write a .csv)"))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def summary(flows: pd.DataFrame, output: str | Path | None = None) -> str:
