@@ -69,18 +69,37 @@ def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a run needs that does not depend on the date: the resolved plan, its warnings, the elasticities."""
+
+    plan: Plan
+    warnings: list[str]
+    params: Parameters
+
+
+def _prepare(sf: ScenarioFile, flows: Flows) -> _Prepared:
+    plan = resolve(sf, flows)
+    warnings = rule_warnings(sf, plan, flows)
+    params = build_parameters(flows, markets(flows), sf.spec.elasticities, resolve_elasticities(sf, flows))
+    return _Prepared(plan, warnings, params)
+
+
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
-        dataset: Dataset | None = None, draws: "Draws | None" = None, client=None) -> tuple[Result, list[str]]:
+        dataset: Dataset | None = None, draws: "Draws | None" = None, client=None,
+        prepared: _Prepared | None = None) -> tuple[Result, list[str]]:
     """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow).
-    With ``draws``, adds percentile bands over elasticity draws (on a Dask ``client`` if given)."""
+    With ``draws``, adds percentile bands over elasticity draws (on a Dask ``client`` if given).
+    ``prepared``: the date-independent part, when the same scenario runs on several dates."""
     sf = _as_file(scenario)
     spec = sf.spec
     data = dataset or dataset_for(sf)
     flows = data.flows
-    plan = resolve(sf, flows)
+    prep = prepared or _prepare(sf, flows)
+    plan, params = prep.plan, prep.params
     when = as_of or spec.as_of
     sched = compile_schedule(flows, plan, when)
-    warnings = rule_warnings(sf, plan, flows)
+    warnings = list(prep.warnings)
     dated = [r.id for r in _instruments(plan) if getattr(r, "effective", None) or getattr(r, "expires", None)]
     if when is None and dated:
         warnings.append(f"{sf.shown_as}: no as_of date, so every dated instrument applies at once "
@@ -90,7 +109,6 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
             warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
                             "no ad valorem equivalent, not applied to them")
     mk = markets(flows)
-    params = build_parameters(flows, mk, spec.elasticities, resolve_elasticities(sf, flows))
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
     measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
@@ -230,9 +248,10 @@ def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], l
     """The scenario evaluated on each date (the data is read once)."""
     sf = _as_file(scenario)
     data = dataset_for(sf)
+    prepared = _prepare(sf, data.flows)
     results, warnings = [], []
     for d in when:
-        r, w = run(sf, as_of=d, dataset=data)
+        r, w = run(sf, as_of=d, dataset=data, prepared=prepared)
         results.append((d, r))
         warnings = warnings or w
     return results, warnings
