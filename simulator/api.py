@@ -98,7 +98,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     prep = prepared or _prepare(sf, flows)
     plan, params = prep.plan, prep.params
     when = as_of or spec.as_of
-    sched = compile_schedule(flows, plan, when)
+    sched = compile_schedule(flows, plan, when, ctx=data.rate_context)
     warnings = list(prep.warnings)
     dated = [r.id for r in _instruments(plan) if getattr(r, "effective", None) or getattr(r, "expires", None)]
     if when is None and dated:
@@ -208,7 +208,7 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     sub = flows.subset(pick)
     plan = resolve(sf, flows)
     when = as_of or sf.spec.as_of
-    sched: Schedule = compile_schedule(sub, plan, when, trace=True)
+    sched: Schedule = compile_schedule(sub, plan, when, trace=True, ctx=data.rate_context)
     out = []
     for k in range(len(sub)):
         steps = []

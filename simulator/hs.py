@@ -82,6 +82,7 @@ class PrefixSet:
 
     def __init__(self, prefixes: list[tuple[int, int]]):
         self.match_all = any(k == 0 for _, k in prefixes)
+        self.max_digits = max((k for _, k in prefixes), default=0)
         self.by_length = {}
         for k in VALID_DIGITS:
             vals = np.unique(np.array([c for c, d in prefixes if d == k], dtype=np.int64))
@@ -126,3 +127,38 @@ def longest_match(codes: np.ndarray, digits: np.ndarray, prefixes: list[tuple[in
         hit = (vals[pos] == t) & (t >= 0)
         best[hit] = ids[pos[hit]]
     return best[inverse]
+
+
+class Composition:
+    """What a coarse code is made of: ten-digit codes with a weight each (e.g. 2024 import values).
+
+    A rule written at a finer level than a flow (a list of HTS10 codes, a flow at HS6) covers the share of
+    the flow's code that the matching ten-digit codes carry: with cumulative weights over the sorted codes,
+    the share of every distinct code is two ``searchsorted`` calls."""
+
+    def __init__(self, codes10: np.ndarray, weights: np.ndarray):
+        order = self._order = np.argsort(codes10, kind="stable")
+        self.codes = np.asarray(codes10, dtype=np.int64)[order]
+        self.weights = np.asarray(weights, dtype=np.float64)[order]
+        self._cum = np.concatenate([[0.0], np.cumsum(self.weights)])
+
+    def _ranges(self, ucodes: np.ndarray, udigits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scale = _POW10[(10 - np.clip(udigits, 0, 10)).astype(np.int64)]
+        lo = np.searchsorted(self.codes, ucodes * scale)
+        hi = np.searchsorted(self.codes, (ucodes + 1) * scale)
+        return lo, hi
+
+    def weighted_mean(self, values: np.ndarray, ucodes: np.ndarray, udigits: np.ndarray) -> np.ndarray:
+        """Weighted mean of ``values`` (one per ten-digit code, in the order given) under each code (NaN where
+        nothing is under it)."""
+        cum_v = np.concatenate([[0.0], np.cumsum(self.weights * np.asarray(values, dtype=np.float64)[self._order])])
+        lo, hi = self._ranges(ucodes, udigits)
+        total = self._cum[hi] - self._cum[lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, (cum_v[hi] - cum_v[lo]) / np.where(total > 0, total, 1.0), np.nan)
+
+    def share_covered(self, prefixes: "PrefixSet", ucodes: np.ndarray, udigits: np.ndarray) -> np.ndarray:
+        """Share of each code's weight under ``prefixes`` (0 where the composition has nothing under it)."""
+        hit = np.empty(self.codes.shape)
+        hit[self._order] = prefixes.matches_unique(self.codes, np.full(self.codes.shape, 10, dtype=np.int64))
+        return np.nan_to_num(self.weighted_mean(hit, ucodes, udigits), nan=0.0)

@@ -18,6 +18,10 @@ CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other mark
                 "bilateral balance is mostly a reallocation of trade, not a change in the overall trade balance.")
 
 
+EFFECTIVE_RATE_FIELDS = ["exporter", "value_base", "value_new", "tariff_rate_base", "tariff_rate_new_base_weights",
+                         "tariff_rate_new", "revenue_base", "revenue_new"]
+
+
 @dataclass(frozen=True)
 class Result:
     scenario: dict                 # name, file, sha256, model, dataset, basis, as_of, version, ...
@@ -123,6 +127,24 @@ class Result:
                              "value_base": base, "value_new": new, "tariff_rate_base": r0,
                              "tariff_rate_new_base_weights": r1_base_w, "tariff_rate_new": r1_new_w,
                              "creation": np.bincount(inv, weights=creation), "diversion": np.bincount(inv, weights=diversion)})
+
+    def effective_rates(self, importer: str) -> pd.DataFrame:
+        """The trade-weighted tariff on one importer's imports: all sources (first row, exporter "all") and each
+        exporter, before, after on base-year weights (the statutory rate) and after substitution, with revenue."""
+        p = self.pairs[self.pairs.importer == importer]
+        if not len(p):
+            return pd.DataFrame(columns=EFFECTIVE_RATE_FIELDS)
+        rev0 = p.tariff_rate_base * p.value_base
+        rev1 = p.tariff_rate_new * p.value_new
+        static = p.tariff_rate_new_base_weights * p.value_base
+        total = pd.DataFrame({"exporter": ["all"], "value_base": [p.value_base.sum()], "value_new": [p.value_new.sum()],
+                              "tariff_rate_base": [rev0.sum() / p.value_base.sum()],
+                              "tariff_rate_new_base_weights": [static.sum() / p.value_base.sum()],
+                              "tariff_rate_new": [rev1.sum() / p.value_new.sum()],
+                              "revenue_base": [rev0.sum()], "revenue_new": [rev1.sum()]})
+        each = p.assign(revenue_base=rev0, revenue_new=rev1).sort_values("value_base", ascending=False, kind="stable")
+        out = pd.concat([total, each[EFFECTIVE_RATE_FIELDS]], ignore_index=True)
+        return out.fillna({"tariff_rate_new": 0.0, "tariff_rate_base": 0.0, "tariff_rate_new_base_weights": 0.0})
 
     @cached_property
     def balances(self) -> pd.DataFrame:

@@ -16,7 +16,9 @@ only does arrays. The steps, each independent of the order of instruments in the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,6 +54,30 @@ class Selector:
                 m = table[side] if m is None else np.logical_and(m, table[side], out=m)
         return np.ones(len(flows), dtype=bool) if m is None else m
 
+    def coverage(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> np.ndarray:
+        """The share of each flow the selection covers: ``mask`` where every product rule is at the flow's level
+        or coarser; where a rule is finer than a flow's code (an HTS10 list on an HS6 flow), the share of the
+        flow's code that the matching finer codes carry in ``composition()`` (read only when needed)."""
+        exact = self.mask(flows)
+        if composition is None:
+            return exact
+        ucodes, udigits, inverse = flows.hs_unique
+
+        def covered(prefixes) -> np.ndarray:
+            ps = hs.PrefixSet(list(prefixes))
+            hit = ps.matches_unique(ucodes, udigits).astype(np.float64)
+            finer = (udigits > 0) & (udigits < ps.max_digits) & (hit == 0)
+            if finer.any():
+                hit[finer] = composition().share_covered(ps, ucodes[finer], udigits[finer].astype(np.int64))
+            return hit
+
+        share = covered(self.products)
+        if self.exclude:
+            share *= 1.0 - covered(self.exclude)
+        if ((share == 0) | (share == 1)).all():        # nothing finer than a flow: the plain mask
+            return exact
+        return share[inverse] * Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Dated:
@@ -72,7 +98,7 @@ class MeasureRule(Dated):
     kind: str                       # add | set | cap | cut | swiss | floor | specific | ntm
     rate: float | None
     where: Selector
-    share: float = 1.0
+    share: float | str = 1.0        # a fraction, or the name of a share table (content, claims)
     coefficient: float | None = None
     duty: float | None = None
     unit: str | None = None
@@ -85,7 +111,7 @@ class MeasureRule(Dated):
 class ExemptionRule(Dated):
     measure_ids: tuple[str, ...]    # ("*",) lifts every measure
     where: Selector
-    share: float = 1.0
+    share: float | str = 1.0
     id: str | None = None
 
 
@@ -126,6 +152,37 @@ class Plan:
     preferences: tuple[PreferenceRule, ...] = ()
     quotas: tuple[QuotaRule, ...] = ()
     commitments: tuple[CommitmentRule, ...] = ()
+
+    def in_base(self, base_date: dt.date | None) -> "Plan | None":
+        """The measures and exemptions dated on or before the data's base date: in force in the base year, so
+        part of the base rate as well as of the scenario while they last. None if there are none."""
+        if base_date is None:
+            return None
+        early = lambda r: r.effective is not None and r.effective <= base_date  # noqa: E731
+        measures = tuple(m for m in self.measures if early(m))
+        if not measures:
+            return None
+        ids = {m.id for m in measures}
+        measures = tuple(dataclasses.replace(m, excludes=tuple(o for o in m.excludes if o in ids)) for m in measures)
+        exemptions = tuple(dataclasses.replace(e, measure_ids=tuple(i for i in e.measure_ids if i == "*" or i in ids))
+                           for e in self.exemptions if early(e))
+        return Plan(measures, tuple(e for e in exemptions if e.measure_ids))
+
+
+@dataclass(frozen=True)
+class RateContext:
+    """What the data adds to the rules: the base date, the make-up of coarse codes, and share tables."""
+
+    base_date: dt.date | None = None
+    composition: Callable[[], hs.Composition] | None = None    # the ten-digit make-up of coarse codes
+    table: Callable[[str, Flows], np.ndarray] | None = None    # share table name, flows -> share of each flow
+
+    def share(self, share: float | str, flows: Flows):
+        if isinstance(share, str):
+            if self.table is None:
+                raise ValueError(f"share table '{share}' needs a dataset that provides share tables")
+            return self.table(share, flows)
+        return share
 
 
 @dataclass(frozen=True)
@@ -194,20 +251,20 @@ def _scale_down(cov: dict, mid: str, by: np.ndarray) -> None:
         cov[mid] = c
 
 
-def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None) -> tuple[dict, dict]:
+def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateContext) -> tuple[dict, dict]:
     """Share of each flow each measure applies to: a boolean array while no share is involved."""
     n = len(flows)
     in_force = {m.id: m.in_force(as_of) for m in plan.measures}
     cov = {}
     for m in plan.measures:
-        c = m.where.mask(flows) if in_force[m.id] else np.zeros(n, dtype=bool)
-        cov[m.id] = c if m.share == 1.0 else c * m.share
+        c = m.where.coverage(flows, ctx.composition) if in_force[m.id] else np.zeros(n, dtype=bool)
+        cov[m.id] = c if (not isinstance(m.share, str) and m.share == 1.0) or not in_force[m.id] else c * ctx.share(m.share, flows)
     for ex in plan.exemptions:
         if not ex.in_force(as_of):
             continue
-        lifted = ex.where.mask(flows)
-        if ex.share != 1.0:
-            lifted = lifted * ex.share
+        lifted = ex.where.coverage(flows, ctx.composition)
+        if isinstance(ex.share, str) or ex.share != 1.0:
+            lifted = lifted * ctx.share(ex.share, flows)
         ids = [m.id for m in plan.measures] if "*" in ex.measure_ids else ex.measure_ids
         for mid in ids:
             if trace is not None:
@@ -216,18 +273,36 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None) -> tuple[dict
                     detail = [f"lifts {mid} on {s:.0%} of the flow" if h else "" for h, s in zip(hit, _as_float(lifted))]
                     trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(n, np.nan), hit, detail))
             _scale_down(cov, mid, lifted)
-    # Exclusions use each excluding measure's own coverage, so their order does not matter.
+    # Exclusions use each excluding measure's own coverage, so their order does not matter. Measures that exclude
+    # the same set are applied together: c * (1 - a) * (1 - b) = c * (1 - (a + b - ab)), one pass per target.
     excluders = {m.id for m in plan.measures if m.excludes}
     own = {mid: c.copy() for mid, c in cov.items() if mid in excluders}
+    by_targets: dict[tuple[str, ...], list[str]] = {}
     for m in plan.measures:
-        for other in m.excludes:
-            if trace is not None:
-                hit = (cov[other] > 0) & (own[m.id] > 0)
-                if hit.any():
-                    detail = [f"{m.id} applies on {s:.0%}: {other} does not" if h else ""
-                              for h, s in zip(hit, _as_float(own[m.id]))]
-                    trace.append(Step(f"{m.id} excludes {other}", np.full(n, np.nan), hit, detail))
-            _scale_down(cov, other, own[m.id])
+        if m.excludes and in_force[m.id]:
+            by_targets.setdefault(m.excludes, []).append(m.id)
+    for targets, ids in by_targets.items():
+        if trace is not None:
+            for mid in ids:
+                for other in targets:
+                    hit = (cov[other] > 0) & (own[mid] > 0)
+                    if hit.any():
+                        detail = [f"{mid} applies on {s:.0%}: {other} does not" if h else ""
+                                  for h, s in zip(hit, _as_float(own[mid]))]
+                        trace.append(Step(f"{mid} excludes {other}", np.full(n, np.nan), hit, detail))
+        together = own[ids[0]]
+        for mid in ids[1:]:
+            c = own[mid]
+            if together.dtype == bool and c.dtype == bool:
+                together = together | c
+            else:
+                a, b = _as_float(together), _as_float(c)
+                together = a + b - a * b
+        if not together.any():
+            continue
+        for other in targets:
+            if in_force.get(other):
+                _scale_down(cov, other, together)
     return cov, in_force
 
 
@@ -236,16 +311,33 @@ def _unit_values(flows: Flows) -> np.ndarray:
         return np.where((flows.quantity > 0) & (flows.value > 0), flows.value / flows.quantity, np.nan)
 
 
-def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, trace: bool = False) -> Schedule:
+def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, trace: bool = False,
+                     ctx: RateContext | None = None) -> Schedule:
+    """The rates of every flow before (t0) and after (t1) the scenario on ``as_of``.
+
+    t0 is the data's base rate with the preferences, plus the measures in force on the data's base date
+    (``Plan.in_base``): a duty of 2018 still in force in 2024 is in the base and in the scenario alike."""
+    ctx = ctx or RateContext()
     steps: list[Step] | None = [] if trace else None
     n = len(flows)
     if trace:
         steps.append(Step("base rate in the data", flows.base_rate.copy(), np.ones(n, bool),
                           [f"MFN {m:.4g}" for m in flows.mfn_rate]))
-    t0 = _preferences(flows, plan, as_of, steps)
-    cov, in_force = _coverage(flows, plan, as_of, steps)
+    pref = _preferences(flows, plan, as_of, steps)
+    base_plan = plan.in_base(ctx.base_date)
+    if base_plan is None:
+        t0 = pref
+    else:
+        then = compile_schedule(flows, dataclasses.replace(base_plan, preferences=plan.preferences), ctx.base_date,
+                                ctx=dataclasses.replace(ctx, base_date=None))
+        t0 = then.t1_static
+        if steps is not None:
+            hit = t0 != pref
+            steps.append(Step(f"in force on the base date {ctx.base_date}", t0.copy(), hit,
+                              [f"base-year rate {r:.4g}" if h else "" for h, r in zip(hit, t0)]))
+    cov, in_force = _coverage(flows, plan, as_of, steps, ctx)
 
-    base = t0.copy()
+    base = pref.copy()
     # Within a kind, measures apply in id order: never in file order, so moving a table in the file changes nothing.
     by_kind = {k: sorted((m for m in plan.measures if m.kind == k and in_force[m.id]), key=lambda m: m.id)
                for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
@@ -349,7 +441,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             steps.append(Step(f"ntm {m.id}", running.copy(), hit,
                               [f"price wedge +{m.rate * c:.4g} (no revenue)" if h else "" for h, c in zip(hit, cov[m.id])]))
 
-    quotas = [(q, q.where.mask(flows)) for q in plan.quotas if q.in_force(as_of)]
+    quotas = [(q, q.where.mask(flows)) for q in plan.quotas if q.in_force(as_of)]   # quotas are whole flows
     commitments = [(c, c.where.mask(flows)) for c in plan.commitments if c.in_force(as_of)]
     if steps is not None:
         for q, m in quotas:

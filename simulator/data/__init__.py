@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
-from . import catalog, kor_usa, user_flows
+from ..schedule import RateContext
+from . import catalog, kor_usa, shares, user_flows
 
 BUNDLED = {kor_usa.DATASET_ID: "US-Korea goods trade 2024 with each market's other suppliers (Census, KCS)"}
 
@@ -19,6 +21,14 @@ class Dataset:
     basis: str
     basis_label: str
     notes: list[str] = field(default_factory=list)
+    # Measures dated on or before this day were in force in the base year (part of the base rate t0).
+    base_date: dt.date | None = None
+
+    @property
+    def rate_context(self) -> RateContext:
+        """Share tables, and the US 2024 make-up of coarse codes for lists finer than a flow (the US composition
+        is an assumption for other importers' flows, stated in docs/DATA.md)."""
+        return RateContext(self.base_date, shares.us_composition, shares.table_shares)
 
 
 def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = None,
@@ -33,7 +43,8 @@ def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = No
                                      f"{suggest(basis, kor_usa.BASES)}; choose one of {', '.join(kor_usa.BASES)}"))
         flows, notes = kor_usa.build(basis)
         label = kor_usa.BASES[basis].label
-        return Dataset(spec, flows, basis, label, [f"Basis '{basis}': {label}.", *notes, *kor_usa.DATA_NOTES])
+        return Dataset(spec, flows, basis, label, [f"Basis '{basis}': {label}.", *notes, *kor_usa.DATA_NOTES],
+                       base_date=kor_usa.BASE_DATE)
     path = Path(spec)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path

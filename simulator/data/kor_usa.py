@@ -9,7 +9,7 @@ suppliers. Each direction is benchmarked to an official total by one labelled re
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 
 from .. import hs
-from ..flows import (MFN_ASSUMED, RATE_AVERAGED, RATE_OTHER_YEAR, RATE_UNKNOWN, RESIDUAL, TRQ_RATE,
-                     Flows)
-from . import catalog
+from ..flows import MFN_ASSUMED, RATE_AVERAGED, RATE_UNKNOWN, RESIDUAL, Flows
+from . import catalog, korea_market
 from .rates import parse_rate
 
 DATASET_ID = "kor-usa-2024"
-REGIONS = frozenset({"EU27", "ROW"})
+REGIONS = frozenset({"ROW"})   # the rest of each Korean line's world; country groups are [groups]
 DEFAULT_BASIS = "census-2024"
+# Trade is 2024's: measures in force at the end of 2024 (Section 301, Section 232 of 2018) are in its base rates.
+BASE_DATE = dt.date(2024, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -116,21 +117,21 @@ def _hs6_average(sched: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mfn": mfn.to_numpy(), "flag": flag}, index=pd.Index(hs6[order][starts], name="hs6"))
 
 
-def _us_market() -> pd.DataFrame:
+def _line_rates(codes: np.ndarray, korus: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(base rate, MFN rate, flags) of HTS10 codes: the schedule line that covers each code (KORUS where
+    ``korus``), else the simple average of the MFN lines of its HS6, else unknown (0, flagged)."""
     sched = us_schedule()
     avg = _hs6_average(sched)
-
-    kor = catalog.read_csv("us-imports-kor-hs10-2024")
-    kor = pd.DataFrame({"importer": "USA", "exporter": "KOR", "hs": kor.hs10.astype("int64"), "digits": 10,
-                        "value": kor.value_usd.astype(float)})
-    line = hs.longest_match(kor.hs.to_numpy(), kor.digits.to_numpy(),
-                            list(zip(sched.hs.tolist(), sched.digits.tolist())))
-    found = line >= 0
-    rate = np.where(found, sched.kr.to_numpy()[line.clip(0)], np.nan)
-    mfn = np.where(found, sched.mfn.to_numpy()[line.clip(0)], np.nan)
-    flag = np.where(found, sched.kr_flag.to_numpy()[line.clip(0)], 0).astype(np.uint8)
-    # HS10 codes of 2024 missing from the 2025 schedule: fall back to the HS6 average.
-    hs6 = kor.hs.to_numpy() // 10_000
+    ucodes, inverse = np.unique(codes, return_inverse=True)
+    line = hs.longest_match(ucodes, np.full(ucodes.shape, 10), list(zip(sched.hs.tolist(), sched.digits.tolist())))
+    ufound = line >= 0
+    pick = lambda col: np.where(ufound, sched[col].to_numpy()[line.clip(0)], np.nan)[inverse]  # noqa: E731
+    found = ufound[inverse]
+    mfn = pick("mfn")
+    rate = np.where(korus, pick("kr"), mfn)
+    flag = np.where(found, np.where(korus, pick("kr_flag"), pick("mfn_flag")), 0).astype(np.uint8)
+    # HS10 codes of 2024 missing from the 2025 schedule: the HS6 average.
+    hs6 = codes // 10_000
     fallback = ~found & np.isin(hs6, avg.index.to_numpy())
     rate[fallback] = avg.mfn.reindex(hs6[fallback]).to_numpy()
     mfn[fallback] = rate[fallback]
@@ -139,94 +140,43 @@ def _us_market() -> pd.DataFrame:
     rate[unknown] = 0.0
     mfn[unknown] = 0.0
     flag[unknown] |= RATE_UNKNOWN
-    kor["base_rate"], kor["mfn_rate"], kor["flags"] = rate, mfn, flag
-
-    others = catalog.read_csv("us-imports-hs6-partner-2024")
-    others = others[~others.partner.isin(["KOR", "WORLD"])]
-    others = pd.DataFrame({"importer": "USA", "exporter": others.partner.to_numpy(),
-                           "hs": others.hs6.astype("int64").to_numpy(), "digits": 6,
-                           "value": others.value_usd.astype(float).to_numpy()})
-    others = others[others.value > 0]
-    known = others.hs.isin(avg.index)
-    others["base_rate"] = np.where(known, avg.mfn.reindex(others.hs).to_numpy(), 0.0)
-    others["mfn_rate"] = others["base_rate"]
-    others["flags"] = np.where(known, avg.flag.reindex(others.hs).fillna(0).to_numpy().astype(np.uint8)
-                               | RATE_AVERAGED | MFN_ASSUMED, RATE_UNKNOWN).astype(np.uint8)
-    return pd.concat([kor, others], ignore_index=True)
+    return rate, mfn, flag
 
 
-# ---------------------------------------------------------------------------------------------
-# Korea's market
+@lru_cache(maxsize=1)
+def usmca_claim_shares() -> pd.Series:
+    """Share of 2025 US imports claiming USMCA, by (exporter ISO3, HTS10 code)."""
+    t = catalog.read_csv("us-usmca-shares-2025")
+    exporter = t.cty_code.map({"1220": "CAN", "2010": "MEX"})
+    return pd.Series(t.usmca_share.astype(float).to_numpy(),
+                     index=pd.MultiIndex.from_arrays([exporter, t.hts10.astype("int64")], names=["exporter", "hs"]))
 
 
-def _korean_rate(pct: float, flags: int) -> tuple[float, int]:
-    """Korean statutory rates of 100% or more are out-of-quota TRQ rates: not what is paid."""
-    if np.isnan(pct):
-        return 0.0, flags | RATE_UNKNOWN
-    if pct >= 100:
-        return 0.0, flags | TRQ_RATE
-    return pct / 100.0, flags
-
-
-def _num(text: str) -> float:
-    return float(text) if str(text).strip() else float("nan")
-
-
-def _korea_market() -> pd.DataFrame:
-    rows = []
-    staging = catalog.read_csv("kor-korus-staging-hs10")
-    for r in staging.itertuples():
-        code = int(r.hs10)
-        world, us = _num(r.kor_imports_world_2025_usd_m) * 1e6, _num(r.kor_imports_from_us_2025_usd_m) * 1e6
-        mfn_rate, mfn_flag = _korean_rate(_num(r.mfn_2024_pct), MFN_ASSUMED)
-        if us > 0:
-            rate, flag = _korean_rate(_num(r.us_korus_2024_pct), 0)
-            rows.append(("KOR", "USA", code, 10, us, rate, mfn_rate, flag))
-        rest = world - (us if us > 0 else 0.0)
-        if rest > 0 and not np.isnan(us):
-            rows.append(("KOR", "ROW", code, 10, rest, mfn_rate, mfn_rate, mfn_flag))
-    covered_hs6 = {int(c) // 10_000 for c in staging.hs10}
-
-    key = catalog.read_csv("kor-imports-key-products-2025")
-    for r in key.itertuples():
-        code = int(r.hs6)
-        if code in covered_hs6:  # the HS10 lines above already carry this product
-            continue
-        origins = _top_origins(r.top5_origins_usd_bn)
-        us_rate, us_flag = _korean_rate(_num(r.us_korus_2026_pct_main_line), RATE_OTHER_YEAR)
-        mfn_rate, mfn_flag = _korean_rate(_num(r.mfn_2026_pct_main_line), RATE_OTHER_YEAR | MFN_ASSUMED)
-        us = _num(r.kor_imports_from_us_2025_usd_bn) * 1e9
-        if us > 0:
-            rows.append(("KOR", "USA", code, 6, us, us_rate, mfn_rate, us_flag))
-        listed = 0.0
-        for origin, value in origins:
-            listed += value
-            if origin != "USA":
-                rows.append(("KOR", origin, code, 6, value, mfn_rate, mfn_rate, mfn_flag))
-        world = _num(r.kor_imports_world_2025_usd_bn) * 1e9
-        if world - listed > 0:
-            rows.append(("KOR", "ROW", code, 6, world - listed, mfn_rate, mfn_rate, mfn_flag))
-    return pd.DataFrame(rows, columns=["importer", "exporter", "hs", "digits", "value", "base_rate", "mfn_rate", "flags"])
-
-
-_ORIGIN = re.compile(r"^([A-Z]{3})\s+([0-9.]+)$")
-
-
-def _top_origins(text: str) -> list[tuple[str, float]]:
-    """'SAU 25.7; USA 12.9 (note)' -> [('SAU', 25.7e9), ('USA', 12.9e9)]."""
-    out = []
-    for part in re.sub(r"\(.*?\)", "", text).split(";"):
-        if m := _ORIGIN.match(part.strip()):
-            out.append((m.group(1), float(m.group(2)) * 1e9))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
+def _us_market() -> pd.DataFrame:
+    """Every supplier of the US market by HTS10 (Census 2024): Korea from its own file, every other country
+    from the all-country file, each line at its own HTS rate."""
+    kor = catalog.read_csv("us-imports-kor-hs10-2024")
+    kor = pd.DataFrame({"exporter": "KOR", "hs": kor.hs10.astype("int64"), "value": kor.value_usd.astype(float)})
+    world = catalog.read_csv("us-imports-hs10-country-2024")
+    world = pd.DataFrame({"exporter": world.exporter, "hs": world.hs10.astype("int64"),
+                          "value": world.value_usd.astype(float)})
+    df = pd.concat([kor, world[(world.exporter != "KOR") & (world.value > 0)]], ignore_index=True)
+    df.insert(0, "importer", "USA")
+    df.insert(3, "digits", 10)
+    rate, mfn, flag = _line_rates(df.hs.to_numpy(), (df.exporter == "KOR").to_numpy())
+    # Canada and Mexico: the USMCA rate (free) on the share of each line entered claiming it in 2025.
+    usmca = df.exporter.isin(["CAN", "MEX"]).to_numpy()
+    claim = usmca_claim_shares().reindex(pd.MultiIndex.from_arrays([df.exporter[usmca], df.hs[usmca]])).fillna(0.0)
+    rate[usmca] = rate[usmca] * (1.0 - claim.to_numpy())
+    other = ~usmca & (df.exporter != "KOR").to_numpy()
+    flag[other] |= MFN_ASSUMED
+    df["base_rate"], df["mfn_rate"], df["flags"] = rate, mfn, flag
+    return df
 
 
 @lru_cache(maxsize=1)
 def itemised() -> pd.DataFrame:
-    return pd.concat([_us_market(), _korea_market()], ignore_index=True)
+    return pd.concat([_us_market(), korea_market.korea_market()], ignore_index=True)
 
 
 @lru_cache(maxsize=4)
@@ -258,17 +208,20 @@ def build(basis: str) -> tuple[Flows, tuple[str, ...]]:
 
 
 DATA_NOTES = [
-    "Korea -> US lines: US Census imports for consumption by HTS10, 2024, chapters 01-97. Other suppliers of the US market "
-    "(CHN, JPN, TWN, VNM, MEX, CAN, EU27, ROW) by HS6, 2024, with the simple average of MFN rates of the HS6's lines "
-    "(USMCA, Section 301 and other preferences or duties of those partners are not in the bundled data).",
-    "US base rates: HTS 2025 KORUS ('KR') rate, else the general rate; specific duties' per-unit parts are omitted "
-    "(no quantities to convert them) and flagged.",
-    "US -> Korea lines: Korea Customs Service 2025 imports (CIF) for 23 key HS6 products and 20 HS10 farm and fish lines, "
-    "with Korea's other main suppliers as published (top five origins; the rest as ROW). Korean rates: 2024 for the HS10 "
-    "lines, 2026 (the only year published) for the HS6 products; rates of 100% or more are out-of-quota TRQ rates and are "
-    "replaced by 0 and flagged, as in-quota rates and fill are not in the data.",
-    "Country totals cover only the flows in the data: the US row counts all US imports of chapters 01-97 by HS6 "
+    "US market: US Census imports for consumption 2024 by HTS10 and country of origin (232 countries, chapters 01-97; "
+    "Korea from its own HTS10 file), each line at its HTS 2025 rate: KORUS ('KR') for Korea; for Canada and Mexico "
+    "the MFN rate on the share of the line not entered under USMCA in 2025 (Census claim shares), free on the rest; "
+    "MFN for every other country (their other preferences, e.g. FTAs and GSP, are not in the bundled data).",
+    "US base rates: specific duties' per-unit parts are omitted (no quantities to convert them) and flagged; HTS10 "
+    "codes of 2024 missing from the 2025 schedule take the simple average of their HS6's MFN lines.",
+    "Korea's market: Korea Customs Service 2025 imports (CIF, by origin) for every HSK10 line of 79 chapters "
+    "(8,718 lines, $609.0 bn of $631.7 bn) with the three largest origins of each line and the rest as ROW; US values "
+    "where the US ranks lower taken from the key-product pages (LNG, processors, crude oil); chapters 52-68 "
+    "(textiles, apparel, footwear, stone: about $23 bn) are not yet itemised. Korean rates: 2026 MFN and KORUS rates "
+    "(2024 for the 20 beef, pork, dairy and fish lines); rates of 100% or more are out-of-quota TRQ rates, replaced "
+    "by 0 and flagged, as in-quota rates and fill are not in the data. Korea's other FTAs are not in the data (MFN used).",
+    "Country totals cover only the flows in the data: the US row counts all US imports of chapters 01-97 by HTS10 "
     "(plus Korea's residual line); the Korea row counts only the itemised Korean markets and the US residual line.",
-    "Not in the bundled data: a complete US -> Korea table by product, Korea's FTA rates for partners other than the US, "
+    "Not in the bundled data: Korea's chapters 52-68 by line, Korea's FTA rates for partners other than the US, "
     "quantities (so no ad valorem equivalents of specific duties), and 2024 values for the Korean side.",
 ]

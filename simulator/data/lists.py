@@ -1,4 +1,9 @@
-"""Named product lists a scenario can reference as ``"list:NAME"``."""
+"""Named product lists a scenario can reference as ``"list:NAME"``.
+
+A list is a bundled file (or the rows of one that match a filter, e.g. one Section 301 list), read once.
+Ten-digit entries ending in "00" that are no HTS10 line of the US data but whose eight digits are one are
+eight-digit codes padded with zeros (as the IEEPA Annex II file writes them): they match as 8-digit prefixes.
+"""
 
 from __future__ import annotations
 
@@ -15,25 +20,93 @@ class ProductList:
     catalog_id: str
     column: str | None   # None: a plain text file, one code per line
     description: str
+    where: tuple[tuple[str, str], ...] = ()   # keep only rows whose column equals the value
 
 
+def _pl(name, cid, column, description, **where):
+    return ProductList(name, cid, column, description, tuple(where.items()))
+
+
+_S301 = "us-s301-lists"
 LISTS = {
     pl.name: pl
     for pl in [
-        ProductList("ieepa-annex-ii", "list-ieepa-annex-ii", "hts10",
-                    "IEEPA reciprocal tariff exemptions (EO 14257 Annex II as amended)"),
-        ProductList("s232-auto-parts", "list-s232-auto-parts", None, "Section 232 auto parts"),
-        ProductList("s232-copper", "list-s232-copper", "hts10", "Section 232 copper (from 2025-08-01)"),
-        ProductList("s232-steel-aluminum-derivatives", "list-s232-derivatives", "hts_prefix",
-                    "Section 232 steel and aluminium derivatives (inclusions effective 2025-08-18)"),
-        ProductList("s232-semiconductors", "list-s232-semiconductors", "hts10", "Section 232 semiconductors (2026)"),
-        ProductList("kor-civil-aircraft", "list-kor-civil-aircraft", "hts8",
-                    "Korean civil aircraft and parts exempt under 9903.02.81 (from 2025-11-14)"),
-        ProductList("s232-steel", "list-s232-steel", "hts_prefix", "Section 232 steel articles and derivatives (ch. 72-73)"),
-        ProductList("s232-aluminum", "list-s232-aluminum", "hts_prefix", "Section 232 aluminium articles and derivatives (ch. 76)"),
-        ProductList("s232-autos", "list-s232-autos", "hts_prefix", "Section 232 passenger vehicles and light trucks"),
+        _pl("ieepa-annex-ii", "list-ieepa-annex-ii", "hts10",
+            "IEEPA reciprocal tariff exemptions (EO 14257 Annex II as amended)"),
+        _pl("s232-auto-parts", "list-s232-auto-parts", None, "Section 232 auto parts"),
+        _pl("s232-copper", "list-s232-copper", "hts10", "Section 232 copper (from 2025-08-01)"),
+        _pl("s232-steel-aluminum-derivatives", "list-s232-derivatives", "hts_prefix",
+            "Section 232 steel and aluminium derivatives (inclusions effective 2025-08-18)"),
+        _pl("s232-semiconductors", "list-s232-semiconductors", "hts10", "Section 232 semiconductors (2026)"),
+        _pl("kor-civil-aircraft", "list-kor-civil-aircraft", "hts8",
+            "Korean civil aircraft and parts exempt under 9903.02.81 (from 2025-11-14)"),
+        _pl("s232-steel", "list-s232-steel", "hts_prefix", "Section 232 steel articles and derivatives (ch. 72-73)"),
+        _pl("s232-aluminum", "list-s232-aluminum", "hts_prefix", "Section 232 aluminium articles and derivatives (ch. 76)"),
+        _pl("s232-autos", "list-s232-autos", "hts_prefix", "Section 232 passenger vehicles and light trucks"),
+        _pl("s232-mhd-parts", "us-s232-mhd-parts", None, "Section 232 medium and heavy truck parts (from 2025-11-01)"),
+        _pl("s301-list-1", _S301, "hts8", "Section 301 List 1 (9903.88.01, 25%)", list="1"),
+        _pl("s301-list-2", _S301, "hts8", "Section 301 List 2 (9903.88.02, 25%)", list="2"),
+        _pl("s301-list-3", _S301, "hts8", "Section 301 List 3 (9903.88.03, 25%)", list="3"),
+        _pl("s301-list-3-additional", _S301, "hts8", "Section 301 List 3 additional (9903.88.04, 25%)", list="3_addl"),
+        _pl("s301-list-4a", _S301, "hts8", "Section 301 List 4A (9903.88.15, 7.5%)", list="4A"),
+        _pl("s301-review-25", _S301, "hts8", "Section 301 four-year review increases to 25% (9903.91.01, 2024-09-27)",
+            list="biden_25"),
+        _pl("s301-review-50", _S301, "hts8", "Section 301 four-year review increases to 50% (9903.91.02, 2024-09-27)",
+            list="biden_50"),
+        _pl("s301-review-100", _S301, "hts8", "Section 301 four-year review increases to 100% (9903.91.03, 2024-09-27)",
+            list="biden_100"),
+        _pl("s301-review-25-2025", _S301, "hts8", "Section 301 review increases to 25% from 2025-01-01 (9903.91.11)",
+            list="biden_25_jan25"),
+        _pl("s301-review-50-2025", _S301, "hts8", "Section 301 review increases to 50% from 2025-01-01 (9903.91.05)",
+            list="biden_50_jan25"),
+        _pl("fentanyl-energy-canada", "us-fentanyl-carveouts", "hts8",
+            "Canadian energy and critical minerals at 10% instead of the fentanyl rate (9903.01.13)", category="energy_ca"),
+        _pl("fentanyl-potash-canada", "us-fentanyl-carveouts", "hts8", "Canadian potash at 10% (9903.01.15)",
+            category="potash_ca"),
+        _pl("fentanyl-potash-mexico", "us-fentanyl-carveouts", "hts8", "Mexican potash at 10% (9903.01.05)",
+            category="potash_mx"),
+        _pl("brazil-exempt-2025-08", "us-country-eo-exempt", "hts10",
+            "Exempt from the Brazil IEEPA surcharge 9903.01.77 (EO 14323 Annex I, from 2025-08-06)",
+            effective_date_start="2025-08-06"),
+        _pl("brazil-exempt-2025-11", "us-country-eo-exempt", "hts10",
+            "Added to the Brazil surcharge exemptions from 2025-11-13 (EO of 2025-11-20, Annex II)",
+            effective_date_start="2025-11-13"),
+        _pl("eu-floor-exempt-aircraft", "us-floor-exempt", "hts8", "EU civil aircraft outside the 15% floor (9903.02.76)",
+            category="civil_aircraft", country_group="eu"),
+        _pl("eu-floor-exempt-pharma", "us-floor-exempt", "hts8", "EU generic pharmaceuticals outside the floor (9903.02.77)",
+            category="pharma", country_group="eu"),
+        _pl("eu-floor-exempt-resources", "us-floor-exempt", "hts8",
+            "EU unavailable natural resources outside the floor (9903.02.74)", category="ptaap", country_group="eu"),
+        _pl("japan-floor-exempt-aircraft", "us-floor-exempt", "hts8", "Japanese civil aircraft outside the floor (9903.96.02)",
+            category="civil_aircraft", country_group="japan"),
+        _pl("swiss-floor-exempt-aircraft", "us-floor-exempt", "hts8", "Swiss civil aircraft outside the floor (9903.02.85)",
+            category="civil_aircraft", country_group="swiss"),
+        _pl("swiss-floor-exempt-pharma", "us-floor-exempt", "hts8", "Swiss generic pharmaceuticals outside the floor (9903.02.86)",
+            category="pharma", country_group="swiss"),
+        _pl("swiss-floor-exempt-resources", "us-floor-exempt", "hts8",
+            "Swiss unavailable natural resources outside the floor (9903.02.84)", category="ptaap", country_group="swiss"),
     ]
 }
+
+
+@lru_cache(maxsize=1)
+def _us_hts10_lines() -> frozenset[str]:
+    """Every HTS10 code of the US schedule and of the 2024 trade data: what a real ten-digit entry is."""
+    sched = catalog.read_csv("us-hts-2025", usecols=["hts"]).hts
+    trade = catalog.read_csv("us-imports-hs10-country-2024", usecols=["hs10"]).hs10
+    return frozenset(sched[sched.str.len() == 10]) | frozenset(trade)
+
+
+def _unpad(code: str, real: frozenset[str], eight: frozenset[str]) -> str:
+    if len(code) == 10 and code.endswith("00") and code not in real and code[:8] in eight:
+        return code[:8]
+    return code
+
+
+@lru_cache(maxsize=None)
+def _frame(catalog_id: str):
+    """A list file, read once however many lists are cut from it (nine Section 301 lists share one file)."""
+    return catalog.read_csv(catalog_id, comment="#" if catalog_id == "us-country-eo-exempt" else None)
 
 
 @lru_cache(maxsize=None)
@@ -42,8 +115,14 @@ def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if pl.column is None:
         raw = catalog.read_lines(pl.catalog_id)
     else:
-        raw = catalog.read_csv(pl.catalog_id)[pl.column].tolist()
+        df = _frame(pl.catalog_id)
+        for col, value in pl.where:
+            df = df[df[col] == value]
+        raw = df[pl.column].tolist()
     cleaned = list(dict.fromkeys(hs.clean(c) for c in raw if c.strip()))
+    real = _us_hts10_lines()
+    eight = frozenset(c[:8] for c in real)
+    cleaned = list(dict.fromkeys(_unpad(c, real, eight) for c in cleaned))
     ok = [hs.prefix_problem(c) is None for c in cleaned]
     return tuple(c for c, k in zip(cleaned, ok) if k), tuple(c for c, k in zip(cleaned, ok) if not k)
 

@@ -52,6 +52,31 @@ def countries(result: Result) -> pd.DataFrame:
     return c[c.country.isin(headline_countries(result))].reset_index(drop=True)
 
 
+TOP_PARTNERS = 12
+
+
+def rate_importer(result: Result) -> str | None:
+    """The importer whose tariffs the headline rates describe: the US where it imports, else the largest importer."""
+    c = result.countries
+    if not len(c):
+        return None
+    if "USA" in set(c.country) and float(c[c.country == "USA"].imports_base.iloc[0]) > 0:
+        return "USA"
+    return str(c.sort_values("imports_base", ascending=False).country.iloc[0])
+
+
+def effective_rates(result: Result, top: int = TOP_PARTNERS) -> tuple[str | None, pd.DataFrame]:
+    """All imports and the ``top`` largest partners of the rate importer (by base-year imports)."""
+    imp = rate_importer(result)
+    if imp is None:
+        return None, pd.DataFrame()
+    return imp, result.effective_rates(imp).head(top + 1)
+
+
+def pct(x: float) -> str:
+    return "n/a" if x is None or x != x else f"{x * 100:.1f}%"
+
+
 def chapters(result: Result, top: int = TOP_CHAPTERS) -> pd.DataFrame:
     return result.chapters.head(top)
 

@@ -54,6 +54,15 @@ def renderable(result: Result) -> Group:
                   _bn(r.welfare_change))
     parts.append(t)
 
+    imp, er = tables.effective_rates(result)
+    if imp is not None and len(er) > 1:
+        t = _table(f"Effective tariff on {imp} imports (trade-weighted) and revenue",
+                   ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"])
+        for r in er.itertuples():
+            t.add_row("all imports" if r.exporter == "all" else r.exporter, _bn(r.value_base), tables.pct(r.tariff_rate_base),
+                      tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), _bn(r.revenue_new))
+        parts.append(t)
+
     t = _table(f"HS chapters that move most (top {tables.TOP_CHAPTERS})",
                ["Flow", "Chapter", "Base", "Scenario", "Change"])
     for r in tables.chapters(result).itertuples():

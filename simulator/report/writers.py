@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..results import Result
+from ..results import EFFECTIVE_RATE_FIELDS, Result
 from . import tables
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -55,6 +55,7 @@ def to_dict(result: Result, detail: str | None = None) -> dict:
         "pairs": _records(result.pairs, PAIR_FIELDS),
         "balances": _records(result.balances, BALANCE_FIELDS),
         "chapters": _records(result.chapters, CHAPTER_FIELDS),
+        "effective_rates": _effective_rates(result),
         "measures": result.measures,
         "instruments": result.instruments,
         "prices": _records(result.prices, PRICE_FIELDS),
@@ -64,6 +65,14 @@ def to_dict(result: Result, detail: str | None = None) -> dict:
     if detail == "products":
         doc["products"] = _records(result.products, PRODUCT_FIELDS)
     return doc
+
+
+def _effective_rates(result: Result) -> dict | None:
+    """The rate importer's effective tariff on all imports and on every partner (the most quoted figures)."""
+    imp = tables.rate_importer(result)
+    if imp is None:
+        return None
+    return {"importer": imp, "rows": _records(result.effective_rates(imp), EFFECTIVE_RATE_FIELDS)}
 
 
 def to_json(result: Result, detail: str | None = None) -> str:
@@ -121,6 +130,13 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
             [r.country, bn(r.imports_base), bn(r.imports_new), bn(r.tariff_revenue_base), bn(r.tariff_revenue_new),
              bn(r.consumer_surplus_change), bn(r.producer_surplus_change), bn(r.welfare_change)]
             for r in tables.countries(result).itertuples()]), ""]
+    imp, er = tables.effective_rates(result)
+    if imp is not None and len(er) > 1:
+        out += [f"### Effective tariff on {imp} imports (trade-weighted) and revenue", "", _md_table(
+            ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"], [
+                ["all imports" if r.exporter == "all" else r.exporter, bn(r.value_base), tables.pct(r.tariff_rate_base),
+                 tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), bn(r.revenue_new)]
+                for r in er.itertuples()]), ""]
     out += [f"### HS chapters that move most (top {tables.TOP_CHAPTERS})", "", _md_table(
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]

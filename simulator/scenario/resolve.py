@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from .. import countries as country_codes
 from .. import hs
-from ..data import lists
+from ..groups import STANDARD_GROUPS
+from ..data import lists, shares
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
 from ..schedule import (CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector)
@@ -21,7 +22,8 @@ class _Resolver:
     def __init__(self, sf: ScenarioFile, flows: Flows):
         self.sf, self.flows = sf, flows
         self.known = {c: i for i, c in enumerate(flows.countries)}
-        self.groups = sf.spec.groups
+        self.own_groups = sf.spec.groups
+        self.groups = {**STANDARD_GROUPS, **sf.spec.groups}
         self.problems: list[Problem] = []
 
     def problem(self, section: str, index: int | None, where: str, msg: str):
@@ -70,8 +72,18 @@ class _Resolver:
                         self.products(products if products is not None else item.products, section, index, f"{at}.products"),
                         self.products(exclude if exclude is not None else item.exclude, section, index, f"{at}.exclude"))
 
+    def share(self, value, section: str, index: int) -> float | str:
+        """A fraction, or a share table's name (checked against the bundled tables)."""
+        if not isinstance(value, str):
+            return float(value)
+        name = value[6:]
+        if name not in shares.TABLES:
+            self.problem(section, index, f"{section}[{index}].share", f"unknown share table '{name}'"
+                         f"{suggest(name, shares.TABLES)}; available: {', '.join(sorted(shares.TABLES))}")
+        return name
+
     def check_groups(self):
-        for g, members in self.groups.items():
+        for g, members in self.own_groups.items():
             if g in self.known:
                 self.problem("groups", None, f"groups.{g}", f"'{g}' is already a country or region of the dataset; "
                              "choose another group name")
@@ -104,6 +116,22 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
     r.check_groups()
     ids = [m.id for m in spec.measures]
     by_id = {m.id: m for m in spec.measures}
+    groups: dict[str, list[str]] = {}
+    for m in spec.measures:
+        if m.max_group:
+            groups.setdefault(m.max_group, []).append(m.id)
+
+    def expand(names: list[str], section: str, i: int, at: str) -> list[str]:
+        """Measure ids, with "group:NAME" standing for every measure of max_group NAME."""
+        out = []
+        for j, name in enumerate(names):
+            if name.startswith("group:"):
+                if name[6:] not in groups:
+                    r.problem(section, i, f"{at}[{j}]", f"no measure has max_group '{name[6:]}'{suggest(name[6:], groups)}")
+                out.extend(groups.get(name[6:], []))
+            else:
+                out.append(name)
+        return out
 
     measures = []
     for i, m in enumerate(spec.measures):
@@ -129,24 +157,26 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
             exporters = m.exporters or src.importer
             products = m.products or src.products or ["*"]
             exclude = m.exclude or src.exclude
+        excludes = expand(m.excludes, "measures", i, f"{at}.excludes")
         for j, other in enumerate(m.excludes):
-            if other not in ids:
+            if other not in ids and not other.startswith("group:"):
                 r.problem("measures", i, f"{at}.excludes[{j}]", f"no measure with id '{other}'{suggest(other, ids)}")
         sel = r.selector(m, "measures", i, importer, exporters, products, exclude)
         measures.append(MeasureRule(
             id=m.id, kind=kind, rate=rate, where=sel, effective=m.effective or src.effective,   # src is m unless a mirror
-            expires=m.expires or src.expires, share=m.share, coefficient=coefficient, duty=duty,
-            unit=unit, excludes=tuple(o for o in m.excludes if o in ids), max_group=m.max_group,
+            expires=m.expires or src.expires, share=r.share(m.share, "measures", i), coefficient=coefficient, duty=duty,
+            unit=unit, excludes=tuple(dict.fromkeys(o for o in excludes if o in ids and o != m.id)), max_group=m.max_group,
             reference=m.reference or (f"mirrors {m.mirror}: {src.reference}" if m.mirror else "")))
 
     exemptions = []
     for i, e in enumerate(spec.exemptions):
+        lifted = expand(e.measures, "exemptions", i, f"exemptions[{i}].measures")
         for j, mid in enumerate(e.measures):
-            if mid != "*" and mid not in ids:
+            if mid != "*" and mid not in ids and not mid.startswith("group:"):
                 r.problem("exemptions", i, f"exemptions[{i}].measures[{j}]", f"no measure with id '{mid}'{suggest(mid, ids)}"
                           + (f"; measures: {', '.join(ids)}" if ids else "; the scenario defines no measures"))
-        exemptions.append(ExemptionRule(tuple(mid for mid in e.measures if mid == "*" or mid in ids),
-                                        r.selector(e, "exemptions", i), share=e.share, effective=e.effective,
+        exemptions.append(ExemptionRule(tuple(dict.fromkeys(mid for mid in lifted if mid == "*" or mid in ids)),
+                                        r.selector(e, "exemptions", i), share=r.share(e.share, "exemptions", i), effective=e.effective,
                                         expires=e.expires, id=e.id))
 
     preferences = [PreferenceRule(p.id, r.selector(p, "preferences", i), None if p.rate == "data" else p.rate,

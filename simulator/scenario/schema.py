@@ -62,7 +62,17 @@ Names = Annotated[list[str], BeforeValidator(_as_list)]            # a single st
 Codes = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list)]
 Prefixes = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_check_products)]
 Products = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_check_products)]
-Share = Annotated[float, AfterValidator(lambda v: _check_share(v, "share"))]
+def _check_share_or_table(v):
+    if isinstance(v, str):
+        if not v.startswith("table:") or len(v) == 6:
+            raise ValueError(f"share '{v}' is neither a number between 0 and 1 nor \"table:NAME\" (a share table, "
+                             "e.g. \"table:usmca-claims-2025\")")
+        return v
+    return _check_share(v, "share")
+
+
+# A fraction of each flow, or a share table by name ("table:steel-content"): the share differs line by line.
+Share = Annotated[Union[float, str], AfterValidator(_check_share_or_table)]
 
 
 class Selection(Strict):
