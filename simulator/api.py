@@ -18,6 +18,7 @@ from .errors import InputError, Problem
 from .flows import Flows
 from .markets import Markets, markets
 from .models import DESCRIPTIONS, MODELS
+from .models.armington import forget_warm_start
 from .parameters import Parameters
 from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
@@ -109,6 +110,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
             warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
                             "no ad valorem equivalent, not applied to them")
     mk = markets(flows)
+    forget_warm_start(mk)
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
     measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
@@ -292,3 +294,31 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws
     if len({(r.scenario["dataset"], r.scenario["basis"]) for r in results}) > 1:
         warnings.append("the scenarios use different datasets or bases: their differences mix policy and data")
     return Comparison(results), warnings
+
+
+# -- statutory rates -------------------------------------------------------------------------------
+
+def statutory_rates(scenario, when: list[dt.date], importer: str = "USA") -> dict[dt.date, dict[str, float]]:
+    """The trade-weighted statutory tariff (base-year weights, before any model response) on ``importer``'s
+    imports on each date: {"all": rate, exporter or group: rate}. No model is solved, so it is fast."""
+    from .groups import STANDARD_GROUPS
+    sf = _as_file(scenario)
+    data = dataset_for(sf)
+    flows = data.flows
+    plan = resolve(sf, flows)
+    into = flows.importer == flows.index(importer)
+    names = np.array(flows.countries, dtype=object)[flows.exporter[into]]
+    value = flows.value[into]
+    out = {}
+    for d in when:
+        t = compile_schedule(flows, plan, d, ctx=data.rate_context).t1_static[into]
+        by = {"all": float((value * t).sum() / value.sum())}
+        for code in sorted(set(names)):
+            pick = names == code
+            by[code] = float((value[pick] * t[pick]).sum() / value[pick].sum()) if value[pick].sum() > 0 else 0.0
+        for g, members in STANDARD_GROUPS.items():
+            pick = np.isin(names, members)
+            if value[pick].sum() > 0:
+                by[g] = float((value[pick] * t[pick]).sum() / value[pick].sum())
+        out[d] = by
+    return out

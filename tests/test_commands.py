@@ -52,7 +52,7 @@ excludes = ["recip"]
 
 
 def test_explain_bad_arguments(root):
-    res = invoke("explain", root / "scenarios" / "exemption.toml", "--importer", "USA", "--exporter", "KRO", "--hs", "8703")
+    res = invoke("explain", root / "scenarios" / "exemption.toml", "--importer", "USA", "--exporter", "KORE", "--hs", "8703")
     assert res.exit_code == 1 and "did you mean 'KOR'" in res.stderr
     res = invoke("explain", root / "scenarios" / "exemption.toml", "--importer", "USA", "--exporter", "KOR", "--hs", "9999")
     assert res.exit_code == 1 and "no flow KOR -> USA under HS '9999'" in res.stderr

@@ -336,6 +336,12 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
                        "tolerance": F_TOL}
 
 
+def forget_warm_start(markets) -> None:
+    """Start the next solve on these markets from zero: a run never depends on what ran before it in the process
+    (quotas and commitments still warm-start the solves within one run)."""
+    _WARM.pop(markets, None)
+
+
 def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
     slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
