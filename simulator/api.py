@@ -136,12 +136,17 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                      f"{s_['residual']:.2e} (tolerance {s_['tolerance']:.0e}).")
     if len(sf.chain) > 1:
         notes.append("Scenario built from " + " <- ".join(f"{name} (sha256 {sha[:12]})" for name, sha in sf.chain) + ".")
-    for name in sorted({p[5:] for item in _instruments(spec)
-                        for p in (getattr(item, "products", None) or []) + list(getattr(item, "exclude", []) or [])
-                        if p.startswith("list:")}):
+    used = sorted({p[5:] for item in _instruments(spec)
+                   for p in (getattr(item, "products", None) or []) + list(getattr(item, "exclude", []) or [])
+                   if p.startswith("list:")})
+    for name in used:
         if bad := lists.rejected(name):
             notes.append(f"list:{name}: {len(bad)} source entr{'y' if len(bad) == 1 else 'ies'} skipped as not HS codes: "
                          f"{', '.join(bad)}.")
+    if lost := [(name, len(lists.unmatched(name))) for name in used if lists.unmatched(name)]:
+        notes.append("Product list codes that match no line of the 2025 US schedule or the 2024 trade data (chapter "
+                     "98-99 provisions, statistical suffixes of later HTS revisions) and so cover nothing: "
+                     + ", ".join(f"{name} {k}" for name, k in lost) + " (docs/DATA.md, Named product lists).")
     info = {
         "name": spec.name, "file": sf.path.name, "sha256": sf.sha256, "model": spec.model.name,
         "dataset": data.id, "basis": data.basis, "basis_label": data.basis_label,

@@ -52,7 +52,9 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     if not choices:
         return ""
     if len(word) <= 5:  # codes: count typos, since similarity ratios mislead on three letters
-        scored = sorted(choices, key=lambda c: (_edit_distance(word.upper(), c.upper()), c))
+        # on a tie, a code with the same letters wins: a swap ('KRO' for 'KOR') is likelier than a wrong letter
+        scored = sorted(choices, key=lambda c: (_edit_distance(word.upper(), c.upper()),
+                                                sorted(word.upper()) != sorted(c.upper()), c))
         best = scored[0]
         if _edit_distance(word.upper(), best.upper()) <= max(1, len(word) // 3):
             return f" (did you mean '{best}'?)"

@@ -72,6 +72,20 @@ class Flows:
         gathered back to flows, instead of being matched against every flow."""
         return hs.unique_codes(self.hs, self.hs_digits)
 
+    @cached_property
+    def _by_exporter(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flows sorted by exporter (stable) and where each exporter's run starts: rules on a few countries
+        touch only their flows."""
+        order = np.argsort(self.exporter, kind="stable")
+        starts = np.searchsorted(self.exporter[order], np.arange(len(self.countries) + 1))
+        return order, starts
+
+    def rows_of_exporters(self, chosen) -> np.ndarray:
+        """Indices of the flows of the chosen exporters (country indices), in ascending exporter order."""
+        order, starts = self._by_exporter
+        parts = [order[starts[c]:starts[c + 1]] for c in sorted(chosen)]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def __len__(self) -> int:
         return self.value.shape[0]
 

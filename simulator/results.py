@@ -167,16 +167,21 @@ class Result:
         """Change in value by direction and HS chapter (0 = residual lines), largest moves first."""
         f = self.flows
         names = catalog.read_csv("hs-chapters").set_index("chapter").chapter_name
-        df = pd.DataFrame({"exporter": np.array(f.countries, dtype=object)[f.exporter],
-                           "importer": np.array(f.countries, dtype=object)[f.importer],
-                           "chapter": hs.chapter(f.hs, f.hs_digits),
-                           "value_base": self.value_base, "value_new": self.value_new})
-        g = df.groupby(["exporter", "importer", "chapter"], as_index=False)[["value_base", "value_new"]].sum()
+        n = len(f.countries)
+        # grouped sums on integer keys (exporter, importer, chapter): sorted as the names are, no string groupby
+        key = (f.exporter.astype(np.int64) * n + f.importer) * 100 + hs.chapter(f.hs, f.hs_digits)
+        uniq, inv = np.unique(key, return_inverse=True)
+        countries = np.array(f.countries, dtype=object)
+        chapter = uniq % 100
+        g = pd.DataFrame({"exporter": countries[uniq // 100 // n], "importer": countries[uniq // 100 % n],
+                          "chapter": chapter, "value_base": np.bincount(inv, weights=self.value_base),
+                          "value_new": np.bincount(inv, weights=self.value_new)})
         g["change"] = g.value_new - g.value_base
         g["chapter_name"] = [names.get(f"{c:02d}", "other goods, not itemised") if c else "other goods, not itemised"
-                             for c in g.chapter]
-        g["chapter"] = [f"{c:02d}" if c else "--" for c in g.chapter]
-        return g.reindex(g.change.abs().sort_values(ascending=False).index).reset_index(drop=True)
+                             for c in chapter]
+        g["chapter"] = [f"{c:02d}" if c else "--" for c in chapter]
+        order = np.argsort(-g.change.abs().to_numpy(), kind="stable")
+        return g.iloc[order].reset_index(drop=True)
 
     @cached_property
     def products(self) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from . import hs
-from .flows import Flows
+from .flows import FLAG_TEXT, Flows
 
 BASE_CHANGE_ORDER = ("set", "cut", "swiss", "cap")
 ADD_ONS = ("add", "floor", "specific")
@@ -40,12 +40,30 @@ class Selector:
     products: tuple[tuple[int, int], ...]            # HS prefixes as (code, digits); (0, 0) is "*"
     exclude: tuple[tuple[int, int], ...] = ()
 
+    @cached_property
+    def _products(self) -> hs.PrefixSet:
+        return hs.PrefixSet(list(self.products))
+
+    @cached_property
+    def _excluded(self) -> hs.PrefixSet | None:
+        return hs.PrefixSet(list(self.exclude)) if self.exclude else None
+
     def mask(self, flows: Flows) -> np.ndarray:
         # products: matched on the distinct codes, gathered to flows; countries: a lookup table per country
         ucodes, udigits, inverse = flows.hs_unique
-        hit = hs.PrefixSet(list(self.products)).matches_unique(ucodes, udigits)
-        if self.exclude:
-            hit &= ~hs.PrefixSet(list(self.exclude)).matches_unique(ucodes, udigits)
+        hit = self._products.matches_unique(ucodes, udigits)
+        if self._excluded is not None:
+            hit &= ~self._excluded.matches_unique(ucodes, udigits)
+        rows = None if self.exporters is None else flows.rows_of_exporters(self.exporters)
+        if rows is not None and rows.size * 4 < len(flows):
+            # a few exporters: touch only their flows
+            if self.importers is not None:
+                table = np.zeros(len(flows.countries), dtype=bool)
+                table[list(self.importers)] = True
+                rows = rows[table[flows.importer[rows]]]
+            m = np.zeros(len(flows), dtype=bool)
+            m[rows if hit.all() else rows[hit[inverse[rows]]]] = True
+            return m
         m = None if hit.all() else hit[inverse]          # "*" needs no gather
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
@@ -63,20 +81,25 @@ class Selector:
             return exact
         ucodes, udigits, inverse = flows.hs_unique
 
-        def covered(prefixes) -> np.ndarray:
-            ps = hs.PrefixSet(list(prefixes))
+        def covered(ps: hs.PrefixSet) -> np.ndarray:
             hit = ps.matches_unique(ucodes, udigits).astype(np.float64)
             finer = (udigits > 0) & (udigits < ps.max_digits) & (hit == 0)
             if finer.any():
                 hit[finer] = composition().share_covered(ps, ucodes[finer], udigits[finer].astype(np.int64))
             return hit
 
-        share = covered(self.products)
-        if self.exclude:
-            share *= 1.0 - covered(self.exclude)
-        if ((share == 0) | (share == 1)).all():        # nothing finer than a flow: the plain mask
+        exact_u = self._products.matches_unique(ucodes, udigits)
+        if self._excluded is not None:
+            exact_u &= ~self._excluded.matches_unique(ucodes, udigits)
+        share = covered(self._products)
+        if self._excluded is not None:
+            share *= 1.0 - covered(self._excluded)
+        if np.array_equal(share, exact_u):              # nothing finer than a flow: the plain mask
             return exact
-        return share[inverse] * Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)
+        countries = Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)
+        if ((share == 0) | (share == 1)).all():         # finer rules that cover whole codes: still a mask
+            return (share[inverse] == 1) & countries
+        return share[inverse] * countries
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +256,18 @@ def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndar
     return np.where(np.isfinite(best), best, base)
 
 
+def _whence(share: float | str, where: Selector, flows: Flows, k: int, covered: float) -> str:
+    """Where a partial share of flow ``k`` came from, for an explanation."""
+    if covered >= 1.0:
+        return ""
+    if isinstance(share, str):
+        return f" (share table {share})"
+    finer = max((d for _, d in where.products), default=0)
+    if 0 < flows.hs_digits[k] < finer:
+        return " (a list finer than the flow's code, weighted by the 2024 US HS10 import composition)"
+    return f" (share {share:g})" if share != 1.0 else ""
+
+
 def _as_float(c: np.ndarray) -> np.ndarray:
     return c.astype(np.float64) if c.dtype == bool else c
 
@@ -267,10 +302,13 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateCont
             lifted = lifted * ctx.share(ex.share, flows)
         ids = [m.id for m in plan.measures] if "*" in ex.measure_ids else ex.measure_ids
         for mid in ids:
+            if not in_force[mid]:          # nothing to lift
+                continue
             if trace is not None:
                 hit = (cov[mid] > 0) & (lifted > 0)
                 if hit.any():
-                    detail = [f"lifts {mid} on {s:.0%} of the flow" if h else "" for h, s in zip(hit, _as_float(lifted))]
+                    detail = [f"lifts {mid} on {s:.1%} of the flow{_whence(ex.share, ex.where, flows, k, s)}" if h else ""
+                              for k, (h, s) in enumerate(zip(hit, _as_float(lifted)))]
                     trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(n, np.nan), hit, detail))
             _scale_down(cov, mid, lifted)
     # Exclusions use each excluding measure's own coverage, so their order does not matter. Measures that exclude
@@ -322,7 +360,8 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     n = len(flows)
     if trace:
         steps.append(Step("base rate in the data", flows.base_rate.copy(), np.ones(n, bool),
-                          [f"MFN {m:.4g}" for m in flows.mfn_rate]))
+                          [f"MFN {m:.4g}" + "".join(f"; {text}" for bit, text in FLAG_TEXT.items() if fl & bit)
+                           for m, fl in zip(flows.mfn_rate, flows.flags)]))
     pref = _preferences(flows, plan, as_of, steps)
     base_plan = plan.in_base(ctx.base_date)
     if base_plan is None:
@@ -424,13 +463,15 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             running = running + counted[m.id]
             hit = contributions[m.id] > 0
             detail = []
-            for h, c, k in zip(hit, contributions[m.id], counted[m.id]):
+            share = _as_float(cov[m.id])
+            for i, (h, c, k) in enumerate(zip(hit, contributions[m.id], counted[m.id])):
+                on = f" on {share[i]:.1%} of the value{_whence(m.share, m.where, flows, i, share[i])}" if share[i] < 1 else ""
                 if not h:
                     detail.append("")
                 elif k == 0 and c > 0:
-                    detail.append(f"+{c:.4g}, not counted: a higher measure of group {m.max_group} applies")
+                    detail.append(f"+{c:.4g}{on}, not counted: a higher measure of group {m.max_group} applies")
                 else:
-                    detail.append(f"+{k:.4g}")
+                    detail.append(f"+{k:.4g}{on}")
             steps.append(Step(f"{m.kind} {m.id}", running.copy(), hit, detail))
 
     ntm = np.zeros(n)

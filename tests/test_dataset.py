@@ -36,15 +36,20 @@ def test_kcs_basis_gives_the_record_surplus(kcs):
     assert f.value[_direction(kcs, "KOR", "USA")].sum() == pytest.approx(127.79e9, rel=1e-9)
 
 
-def test_one_labelled_residual_per_direction(census):
+def test_one_labelled_residual_where_the_lines_fall_short(census):
+    # Census basis: Korea -> US has a residual (chapters 98-99, general vs consumption); the itemised US -> Korea
+    # lines (KCS 2025, CIF) exceed the Census 2024 exports and are scaled instead, and the notes say so
     f = census.flows
     res = (f.flags & RESIDUAL) != 0
-    assert res.sum() == 2
-    for exp, imp in (("KOR", "USA"), ("USA", "KOR")):
-        mask = res & _direction(census, exp, imp)
-        assert mask.sum() == 1
-        assert f.hs_digits[mask][0] == 0 and f.value[mask][0] > 0
+    assert res.sum() == 1
+    mask = res & _direction(census, "KOR", "USA")
+    assert mask.sum() == 1 and f.hs_digits[mask][0] == 0 and f.value[mask][0] > 0
     assert any("other goods, not itemised" in n for n in census.notes)
+    assert any("USA -> KOR: itemised lines" in n and "scaled" in n for n in census.notes)
+    from simulator.data import load_dataset
+    kcs = load_dataset("kor-usa-2024", "kcs-2024")
+    kres = (kcs.flows.flags & RESIDUAL) != 0
+    assert (kres & _direction(kcs, "USA", "KOR")).sum() == 1 and (kres & _direction(kcs, "KOR", "USA")).sum() == 0
 
 
 def test_itemised_basis_has_no_residual():

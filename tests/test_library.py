@@ -52,11 +52,15 @@ def test_us_beef_in_korea(root):
     assert got == pytest.approx({"baseline": 0.053, "pause-10": 0.026, "floor-15": 0.026, "korea-opens-agriculture": 0.0})
 
 
-def test_us_rice_is_not_in_the_data(root):
+def test_us_rice_carries_its_quota_caveat(root):
+    # Korea's rice tariff on US rice outside the quota is 513% (statutory); the in-quota rate and fill are not in
+    # the data, so 0 is used, and explain says so
     r = CliRunner().invoke(app, ["explain", str(root / "scenarios" / "floor-15.toml"), "--importer", "KOR",
-                                 "--exporter", "USA", "--hs", "1006"])
-    assert r.exit_code == 1
-    assert "no flow USA -> KOR under HS '1006'" in r.stderr and "residual line" in r.stderr
+                                 "--exporter", "USA", "--hs", "1006", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    flows = json.loads(r.stdout)["flows"]
+    assert flows and all(f["rate_base"] == 0.0 for f in flows)
+    assert all("tariff-rate quota" in f["steps"][0]["detail"] for f in flows)
 
 
 def test_library_validates_strictly(root):

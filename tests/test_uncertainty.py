@@ -52,8 +52,8 @@ def test_sigma_spread_comes_from_the_estimates(price_takers):
 def test_bands_with_finite_export_supply(root):
     # the shipped library's default: armington with export supply 2; every draw converges, markets of
     # near-perfect substitutes included (the drawn sigma reaches the largest Broda-Weinstein estimate)
-    a, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(40, 3))
-    b, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(40, 3))
+    a, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 3))
+    b, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 3))
     assert a.bands == b.bands
     assert not any("did not converge" in n for n in a.notes)
     trade = _band(a, "trade", "KOR → USA")

@@ -18,7 +18,12 @@ def directions(ds: Dataset) -> pd.DataFrame:
     g = df.groupby(["exporter", "importer"], as_index=False).agg(lines=("lines", "sum"), value=("value", "sum"),
                                                                  residual=("residual", "sum"))
     g["itemised"] = g.value - g.residual
-    return g[["exporter", "importer", "lines", "itemised", "residual", "value"]]
+    # the directions between importers of the data (each market's own detail), then each market's total over all
+    # its sources: with every supplier of the US market itemised, a row per supplier would bury the headline
+    both = g[g.exporter.isin(set(g.importer))]
+    totals = g.groupby("importer", as_index=False)[["lines", "value", "residual", "itemised"]].sum().assign(exporter="all")
+    out = pd.concat([both, totals], ignore_index=True)
+    return out[["exporter", "importer", "lines", "itemised", "residual", "value"]]
 
 
 def caveats(ds: Dataset) -> pd.DataFrame:

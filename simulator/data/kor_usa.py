@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import hs
 from ..flows import MFN_ASSUMED, RATE_AVERAGED, RATE_UNKNOWN, RESIDUAL, Flows
-from . import catalog, korea_market
+from . import catalog, korea_market, us_trade
 from .rates import parse_rate
 
 DATASET_ID = "kor-usa-2024"
@@ -157,9 +157,7 @@ def _us_market() -> pd.DataFrame:
     from the all-country file, each line at its own HTS rate."""
     kor = catalog.read_csv("us-imports-kor-hs10-2024")
     kor = pd.DataFrame({"exporter": "KOR", "hs": kor.hs10.astype("int64"), "value": kor.value_usd.astype(float)})
-    world = catalog.read_csv("us-imports-hs10-country-2024")
-    world = pd.DataFrame({"exporter": world.exporter, "hs": world.hs10.astype("int64"),
-                          "value": world.value_usd.astype(float)})
+    world = us_trade.by_country()
     df = pd.concat([kor, world[(world.exporter != "KOR") & (world.value > 0)]], ignore_index=True)
     df.insert(0, "importer", "USA")
     df.insert(3, "digits", 10)

@@ -7,11 +7,15 @@ eight-digit codes padded with zeros (as the IEEPA Annex II file writes them): th
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+import pandas as pd
+
 from .. import hs
-from . import catalog
+from . import catalog, us_trade
 
 
 @dataclass(frozen=True)
@@ -90,17 +94,13 @@ LISTS = {
 
 
 @lru_cache(maxsize=1)
-def _us_hts10_lines() -> frozenset[str]:
-    """Every HTS10 code of the US schedule and of the 2024 trade data: what a real ten-digit entry is."""
+def _us_hts10_lines() -> tuple[frozenset[str], frozenset[str]]:
+    """Every HTS10 code of the US schedule and of the 2024 trade data (what a real ten-digit entry is), and their
+    eight-digit prefixes."""
     sched = catalog.read_csv("us-hts-2025", usecols=["hts"]).hts
-    trade = catalog.read_csv("us-imports-hs10-country-2024", usecols=["hs10"]).hs10
-    return frozenset(sched[sched.str.len() == 10]) | frozenset(trade)
-
-
-def _unpad(code: str, real: frozenset[str], eight: frozenset[str]) -> str:
-    if len(code) == 10 and code.endswith("00") and code not in real and code[:8] in eight:
-        return code[:8]
-    return code
+    trade = pd.Series(np.unique(us_trade.by_country().hs)).astype(str).str.zfill(10)
+    real = frozenset(sched[sched.str.len() == 10].tolist()) | frozenset(trade.tolist())
+    return real, frozenset(c[:8] for c in real)
 
 
 @lru_cache(maxsize=None)
@@ -113,16 +113,16 @@ def _frame(catalog_id: str):
 def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     pl = LISTS[name]
     if pl.column is None:
-        raw = catalog.read_lines(pl.catalog_id)
+        raw = pd.Series(catalog.read_lines(pl.catalog_id), dtype=object)
     else:
         df = _frame(pl.catalog_id)
         for col, value in pl.where:
             df = df[df[col] == value]
-        raw = df[pl.column].tolist()
-    cleaned = list(dict.fromkeys(hs.clean(c) for c in raw if c.strip()))
-    real = _us_hts10_lines()
-    eight = frozenset(c[:8] for c in real)
-    cleaned = list(dict.fromkeys(_unpad(c, real, eight) for c in cleaned))
+        raw = df[pl.column]
+    real, eight = _us_hts10_lines()
+    cleaned = dict.fromkeys(hs.clean(c) for c in raw.astype(str).tolist())
+    cleaned = list(dict.fromkeys(c[:8] if len(c) == 10 and c.endswith("00") and c not in real and c[:8] in eight else c
+                                 for c in cleaned if c))
     ok = [hs.prefix_problem(c) is None for c in cleaned]
     return tuple(c for c, k in zip(cleaned, ok) if k), tuple(c for c, k in zip(cleaned, ok) if not k)
 
@@ -135,3 +135,23 @@ def codes(name: str) -> tuple[str, ...]:
 def rejected(name: str) -> tuple[str, ...]:
     """Entries of the source list that are not HS codes (skipped, and said so in the output)."""
     return _split(name)[1]
+
+
+@lru_cache(maxsize=1)
+def _all_lines() -> list[str]:
+    """Every 8- and 10-digit line of the 2025 US schedule and every HTS10 code of the 2024 trade data, sorted."""
+    real, _ = _us_hts10_lines()
+    return sorted(real | set(catalog.read_csv("us-hts-2025", usecols=["hts"]).hts.tolist()))
+
+
+@lru_cache(maxsize=None)
+def unmatched(name: str) -> tuple[str, ...]:
+    """Codes of a list that match no line of the 2025 US schedule or the 2024 US trade data: chapter 98-99 special
+    provisions, and statistical suffixes of later HTS revisions. They cover nothing here, and runs say so."""
+    lines = _all_lines()
+    out = []
+    for c in codes(name):
+        i = bisect.bisect_left(lines, c)          # the first line >= c: a line under prefix c starts with c
+        if not (i < len(lines) and lines[i].startswith(c)):
+            out.append(c)
+    return tuple(out)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import hs
 from ..flows import Flows
-from . import catalog
+from . import catalog, us_trade
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,7 @@ TABLES = {t.name: t for t in [
 ]}
 
 
-@lru_cache(maxsize=1)
-def _us_imports() -> pd.DataFrame:
-    t = catalog.read_csv("us-imports-hs10-country-2024")
-    return pd.DataFrame({"exporter": t.exporter, "hs": t.hs10.astype("int64"), "value": t.value_usd.astype(float)})
+_us_imports = us_trade.by_country
 
 
 @lru_cache(maxsize=1)

@@ -75,6 +75,16 @@ class _Coupling:
             self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
             self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
         self.exact = not shared.any() or self.rows is not None
+        # markets joined through shared suppliers: with the exact step, a group's step is a Newton direction only
+        # if all its markets take it together, so backtracking shortens whole groups (each market alone otherwise)
+        self.group = np.arange(n_markets)
+        if shared.any() and self.rows is not None:
+            from scipy.sparse import coo_matrix
+            from scipy.sparse.csgraph import connected_components
+            edges = coo_matrix((np.ones(pf_market.size), (pf_market, n_markets + pf_unknown)),
+                               shape=(n_markets + self.n_free,) * 2)
+            _, labels = connected_components(edges, directed=False)
+            _, self.group = np.unique(labels[:n_markets], return_inverse=True)
         self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
                        "exact, Woodbury: markets that share suppliers solved together" if self.rows is not None else
                        f"Woodbury, markets coupled by shared suppliers solved by {JACOBI_SWEEPS} Jacobi sweeps")
@@ -290,19 +300,24 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         # Where the step is approximate (suppliers in many markets) the test is non-monotone (Grippo-
         # Lampariello-Lucidi: below the largest of the last MEMORY steps), and a step that lowers the sum over
         # all markets goes ahead as plain Newton would; markets are held back only when it does not
-        alpha = np.ones(mk.n_markets)
+        group, n_groups = coupling.group, int(coupling.group.max(initial=-1)) + 1
+        alpha = np.ones(n_groups)
         if np.max(np.abs(step), initial=0.0) > MAX_STEP:
             markets_, starts, unknowns = by_market()
             biggest = np.zeros(mk.n_markets)
             biggest[markets_] = np.maximum.reduceat(np.abs(step[unknowns]), starts)
-            alpha = np.minimum(1.0, MAX_STEP / np.maximum(biggest, 1e-300))
+            widest = np.zeros(n_groups)
+            np.maximum.at(widest, group, biggest)
+            alpha = np.minimum(1.0, MAX_STEP / np.maximum(widest, 1e-300))
+        reference_g = np.bincount(group, weights=reference, minlength=n_groups)
         for _ in range(MAX_HALVINGS):
-            scale = coupling.per_supplier(alpha, sup_market)
+            scale = coupling.per_supplier(alpha[group], sup_market)
             trial = evaluate(x - scale * step)
             after = merit(trial[-1])
             if not coupling.exact and after.sum() < reference.sum():
                 break                        # an approximate step that lowers the total goes ahead
-            worse = ~((after <= (1.0 - 1e-4 * alpha) * reference) | (after < F_TOL ** 2))
+            after_g = np.bincount(group, weights=after, minlength=n_groups)
+            worse = ~((after_g <= (1.0 - 1e-4 * alpha) * reference_g) | (after_g < F_TOL ** 2))
             if not worse.any():
                 break
             alpha[worse] *= 0.5

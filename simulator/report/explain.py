@@ -62,8 +62,12 @@ def history_json(explanations, files: list[str]) -> str:
                       indent=2) + "\n"
 
 
+PATH_PARTNERS = 8   # the largest partners of the rate importer shown on each date, beside all its imports
+
+
 def path_frame(series: list[tuple]) -> pd.DataFrame:
-    """One row per date and headline pair: trade, trade-weighted tariff and balance."""
+    """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
+    tariff on all its imports and on its largest partners."""
     rows = []
     for d, r in series:
         keep = set(tables.headline_countries(r))
@@ -76,6 +80,15 @@ def path_frame(series: list[tuple]) -> pd.DataFrame:
                              "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
                              "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
                              "exporter_balance_new": None if b is None else b.balance_new})
+        # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
+        imp, er = tables.effective_rates(r, top=PATH_PARTNERS)
+        for p in er.itertuples():
+            if p.exporter not in keep:
+                rows.append({"date": d.isoformat(), "exporter": p.exporter, "importer": imp,
+                             "tariff_rate_base": p.tariff_rate_base,
+                             "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
+                             "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
+                             "exporter_balance_new": None})
     return pd.DataFrame(rows)
 
 
@@ -86,7 +99,7 @@ def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
         t.add_column(c, justify="left" if c in ("Date", "Flow") else "right")
     for r in df.itertuples():
         t.add_row(r.date, f"{r.exporter} → {r.importer}", _r(r.tariff_rate_new_base_weights), _r(r.tariff_rate_new),
-                  f"{r.value_new / 1e9:,.2f}", "" if r.exporter_balance_new is None else f"{r.exporter_balance_new / 1e9:,.2f}")
+                  f"{r.value_new / 1e9:,.2f}", "" if pd.isna(r.exporter_balance_new) else f"{r.exporter_balance_new / 1e9:,.2f}")
     return t
 
 

@@ -43,7 +43,7 @@ class _Resolver:
             elif country_codes.is_iso3(code):
                 self.problem(section, index, f"{where}[{j}]",
                              f"'{code}' ({country_codes.name(code)}) has no flows in this dataset; its countries and "
-                             f"regions are: {', '.join(sorted(self.known))}")
+                             f"regions are: {_listing(self.known)}")
             else:
                 self.problem(section, index, f"{where}[{j}]",
                              f"unknown country, region or group '{code}'{suggest(code, valid)}; use an ISO3 code, a region "
@@ -93,10 +93,18 @@ class _Resolver:
                                  f"{suggest(code, sorted(self.known))}")
 
 
+def _listing(names, most: int = 30) -> str:
+    """Names for a message: all of a short list; the first of a long one, with the count and where to see all."""
+    names = sorted(names)
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])} ... ({len(names)} in all: tariffsim data coverage lists the markets)"
+
+
 @lru_cache(maxsize=None)
 def _list_prefixes(name: str) -> tuple[tuple[int, int], ...]:
     """A bundled list's codes as prefixes, parsed once (lists hold thousands of codes and rules reuse them)."""
-    return tuple(hs.parse_prefix(c) for c in lists.codes(name))
+    return tuple((int(c), len(c)) for c in lists.codes(name))     # the list's codes are clean digit strings
 
 
 def resolve_elasticities(sf: ScenarioFile, flows: Flows) -> list:
