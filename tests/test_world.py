@@ -209,3 +209,20 @@ def test_explain_german_pharmaceutical(root):
     e = api.explain(root / "scenarios" / "in-force.toml", "USA", "DEU", "3004909215")
     labels = " ".join(s["step"] for s in e.flows[0]["steps"])
     assert "ieepa-annex-ii of us-ieepa-floor-eu" in labels            # Annex II lifts the EU floor
+
+
+def test_generated_country_rates_file_is_current(root):
+    """scenarios/us-ieepa-country-rates-2025.toml is what the generator makes from the bundled legal text and rates."""
+    from simulator.data import ieepa_rates
+    assert (root / "scenarios" / "us-ieepa-country-rates-2025.toml").read_text("utf-8") == ieepa_rates.render()
+
+
+def test_phase1_rates_are_the_legal_notes():
+    """Phase 1 rates come from US note 2(v)(xviii) of Chapter 99, not the suspended 10% of the headings."""
+    from simulator.data import ieepa_rates
+    note = {name: rate for _, name, rate in ieepa_rates.phase1_note()}
+    assert note["Vietnam"] == 0.46 and note["Angola"] == 0.32 and note["European Union"] == 0.20
+    assert len(note) == 57
+    rows = {(r["country"], r["phase"]): r["rate"] for r in ieepa_rates.rows()}
+    assert rows[("VNM", "phase1_apr9")] == 0.46 and rows[("VNM", "phase2_aug7")] == 0.20
+    assert rows[("CIV", "phase2_aug7")] == 0.15 and rows[("TUN", "phase2_aug7")] == 0.25   # the code fix

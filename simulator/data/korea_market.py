@@ -32,8 +32,7 @@ Rates and flags (``simulator.flows``):
   would count those cuts twice. Trade values stay 2025, the only year published.
 * Rates of 100% or more are out-of-quota TRQ rates (rice 513%, soybeans 487%, feed corn 328%, milk
   powder 176%): in-quota rates and fill are unknown, so 0 is used, and the row is flagged TRQ_RATE
-  where its own base rate is such a rate (the MFN column is zeroed likewise). Same rule as
-  ``kor_usa._korean_rate``.
+  where its own base rate is such a rate (the MFN column is zeroed likewise).
 * No rate (the two lines the source marks ``incomplete``): 0 and RATE_UNKNOWN.
 * The MFN column is used as given although it shows 0 for some steel, ferro-alloy and chemical lines
   whose basic-rate text says 2-8%; those lines cannot be told apart in the file.
