@@ -80,6 +80,14 @@ class Flows:
         starts = np.searchsorted(self.exporter[order], np.arange(len(self.countries) + 1))
         return order, starts
 
+    def rows_coarser_than(self, digits: int) -> np.ndarray:
+        """Indices of the flows whose code has fewer than ``digits`` digits (residual lines excluded)."""
+        return self._coarser.get(digits, np.zeros(0, dtype=np.int64))
+
+    @cached_property
+    def _coarser(self) -> dict[int, np.ndarray]:
+        return {d: np.flatnonzero((self.hs_digits > 0) & (self.hs_digits < d)) for d in hs.VALID_DIGITS}
+
     def rows_of_exporters(self, chosen) -> np.ndarray:
         """Indices of the flows of the chosen exporters (country indices), in ascending exporter order."""
         order, starts = self._by_exporter

@@ -2,8 +2,9 @@
 
 A code of ``d`` digits is stored as ``int64`` with its digit count, so that leading zeros
 (chapters 01-09) never get lost. A prefix of ``k`` digits covers every code of ``d >= k``
-digits whose first ``k`` digits equal it; a rule more detailed than a flow's code does not
-apply to that flow. ``*`` (zero digits) covers everything, including residual lines.
+digits whose first ``k`` digits equal it; a prefix set does not match a flow's code shorter than
+its prefixes, and ``Composition`` gives the share of such a code that finer prefixes cover.
+``*`` (zero digits) covers everything, including residual lines.
 
 Matching is done on the unique codes once and gathered back through an inverse index.
 """

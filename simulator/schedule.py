@@ -79,6 +79,10 @@ class Selector:
         exact = self.mask(flows)
         if composition is None:
             return exact
+        finest = max(self._products.max_digits, self._excluded.max_digits if self._excluded is not None else 0)
+        coarse = flows.rows_coarser_than(finest)
+        if not coarse.size or not Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)[coarse].any():
+            return exact                                 # no selected flow is coarser than the rule's codes
         ucodes, udigits, inverse = flows.hs_unique
 
         def covered(ps: hs.PrefixSet) -> np.ndarray:
