@@ -1,8 +1,9 @@
 """Named product lists a scenario can reference as ``"list:NAME"``.
 
 A list is a bundled file (or the rows of one that match a filter, e.g. one Section 301 list), read once.
-Ten-digit entries ending in "00" that are no HTS10 line of the US data but whose eight digits are one are
-eight-digit codes padded with zeros (as the IEEPA Annex II file writes them): they match as 8-digit prefixes.
+A ten-digit entry that is no HTS10 line of the 2025 schedule or the 2024 trade data, but whose eight digits are a
+line, matches as that eight-digit prefix: an eight-digit code padded with zeros (as the IEEPA Annex II file writes
+them), or a statistical suffix of a later HTS revision (the legal line is the eight-digit one).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         raw = df[pl.column]
     real, eight = _us_hts10_lines()
     cleaned = dict.fromkeys(hs.clean(c) for c in raw.astype(str).tolist())
-    cleaned = list(dict.fromkeys(c[:8] if len(c) == 10 and c.endswith("00") and c not in real and c[:8] in eight else c
+    cleaned = list(dict.fromkeys(c[:8] if len(c) == 10 and c not in real and c[:8] in eight else c
                                  for c in cleaned if c))
     ok = [hs.prefix_problem(c) is None for c in cleaned]
     return tuple(c for c, k in zip(cleaned, ok) if k), tuple(c for c, k in zip(cleaned, ok) if not k)

@@ -76,7 +76,7 @@ class _Resolver:
         """A fraction, or a share table's name (checked against the bundled tables)."""
         if not isinstance(value, str):
             return float(value)
-        name = value[6:]
+        name = value.removeprefix("table:")          # the schema admits only "table:NAME" strings
         if name not in shares.TABLES:
             self.problem(section, index, f"{section}[{index}].share", f"unknown share table '{name}'"
                          f"{suggest(name, shares.TABLES)}; available: {', '.join(sorted(shares.TABLES))}")
