@@ -72,6 +72,16 @@ class Selector:
                 m = table[side] if m is None else np.logical_and(m, table[side], out=m)
         return np.ones(len(flows), dtype=bool) if m is None else m
 
+    def _countries_on(self, flows: Flows, rows: np.ndarray) -> np.ndarray:
+        """Whether the selection's importers and exporters include each of the given flows."""
+        ok = np.ones(rows.size, dtype=bool)
+        for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
+            if chosen is not None:
+                table = np.zeros(len(flows.countries), dtype=bool)
+                table[list(chosen)] = True
+                ok &= table[side[rows]]
+        return ok
+
     def coverage(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> np.ndarray:
         """The share of each flow the selection covers: ``mask`` where every product rule is at the flow's level
         or coarser; where a rule is finer than a flow's code (an HTS10 list on an HS6 flow), the share of the
@@ -81,7 +91,7 @@ class Selector:
             return exact
         finest = max(self._products.max_digits, self._excluded.max_digits if self._excluded is not None else 0)
         coarse = flows.rows_coarser_than(finest)
-        if not coarse.size or not Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)[coarse].any():
+        if not coarse.size or not self._countries_on(flows, coarse).any():
             return exact                                 # no selected flow is coarser than the rule's codes
         ucodes, udigits, inverse = flows.hs_unique
 
