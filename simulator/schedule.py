@@ -58,17 +58,14 @@ class Selector:
         if rows is not None and rows.size * 4 < len(flows):
             # a few exporters: touch only their flows
             if self.importers is not None:
-                table = np.zeros(len(flows.countries), dtype=bool)
-                table[list(self.importers)] = True
-                rows = rows[table[flows.importer[rows]]]
+                rows = rows[_member(self.importers, flows)[flows.importer[rows]]]
             m = np.zeros(len(flows), dtype=bool)
             m[rows if hit.all() else rows[hit[inverse[rows]]]] = True
             return m
         m = None if hit.all() else hit[inverse]          # "*" needs no gather
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
-                table = np.zeros(len(flows.countries), dtype=bool)
-                table[list(chosen)] = True
+                table = _member(chosen, flows)
                 m = table[side] if m is None else np.logical_and(m, table[side], out=m)
         return np.ones(len(flows), dtype=bool) if m is None else m
 
@@ -77,9 +74,7 @@ class Selector:
         ok = np.ones(rows.size, dtype=bool)
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
-                table = np.zeros(len(flows.countries), dtype=bool)
-                table[list(chosen)] = True
-                ok &= table[side[rows]]
+                ok &= _member(chosen, flows)[side[rows]]
         return ok
 
     def coverage(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> np.ndarray:
@@ -95,25 +90,34 @@ class Selector:
             return exact                                 # no selected flow is coarser than the rule's codes
         ucodes, udigits, inverse = flows.hs_unique
 
-        def covered(ps: hs.PrefixSet) -> np.ndarray:
-            hit = ps.matches_unique(ucodes, udigits).astype(np.float64)
-            finer = (udigits > 0) & (udigits < ps.max_digits) & (hit == 0)
+        def covered(ps: hs.PrefixSet, hit: np.ndarray) -> np.ndarray:
+            """1 where a prefix matches the code, else the share of the code that finer prefixes cover."""
+            share = hit.astype(np.float64)
+            finer = (udigits > 0) & (udigits < ps.max_digits) & ~hit
             if finer.any():
-                hit[finer] = composition().share_covered(ps, ucodes[finer], udigits[finer].astype(np.int64))
-            return hit
+                share[finer] = composition().share_covered(ps, ucodes[finer], udigits[finer].astype(np.int64))
+            return share
 
-        exact_u = self._products.matches_unique(ucodes, udigits)
+        included = self._products.matches_unique(ucodes, udigits)
+        share = covered(self._products, included)
+        exact_u = included
         if self._excluded is not None:
-            exact_u &= ~self._excluded.matches_unique(ucodes, udigits)
-        share = covered(self._products)
-        if self._excluded is not None:
-            share *= 1.0 - covered(self._excluded)
+            out = self._excluded.matches_unique(ucodes, udigits)
+            share *= 1.0 - covered(self._excluded, out)
+            exact_u = included & ~out
         if np.array_equal(share, exact_u):              # nothing finer than a flow: the plain mask
             return exact
         countries = Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)
         if ((share == 0) | (share == 1)).all():         # finer rules that cover whole codes: still a mask
             return (share[inverse] == 1) & countries
         return share[inverse] * countries
+
+
+def _member(chosen: frozenset[int], flows: Flows) -> np.ndarray:
+    """A lookup table over the country indices: True for the chosen countries."""
+    table = np.zeros(len(flows.countries), dtype=bool)
+    table[list(chosen)] = True
+    return table
 
 
 @dataclass(frozen=True, kw_only=True)
