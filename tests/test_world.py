@@ -53,6 +53,10 @@ products = ["list:ieepa-annex-ii"]
     t1 = _rates(path)
     assert t1[0] == pytest.approx(expected, rel=1e-9)
     assert t1[1] == pytest.approx(0.0)
+    # explain says where the partial share came from
+    e = api.explain(path, "USA", "CHN", hs6)
+    coarse = next(f for f in e.flows if f["hs"] == hs6)
+    assert any("2024 US HS10 import composition" in st["detail"] for st in coarse["steps"])
 
 
 def test_share_table_at_hs10_and_hs6(tmp_path, us_imports):
