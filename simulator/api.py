@@ -143,7 +143,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         if bad := lists.rejected(name):
             notes.append(f"list:{name}: {len(bad)} source entr{'y' if len(bad) == 1 else 'ies'} skipped as not HS codes: "
                          f"{', '.join(bad)}.")
-    if lost := [(name, len(lists.unmatched(name))) for name in used if lists.unmatched(name)]:
+    if lost := [(name, len(codes)) for name in used if (codes := lists.unmatched(name))]:
         notes.append("Product list codes that match no line of the 2025 US schedule or the 2024 trade data (chapter "
                      "98-99 provisions, statistical suffixes of later HTS revisions) and so cover nothing: "
                      + ", ".join(f"{name} {k}" for name, k in lost) + " (docs/DATA.md, Named product lists).")
@@ -317,13 +317,12 @@ def statutory_rates(scenario, when: list[dt.date], importer: str = "USA") -> dic
     out = {}
     for d in when:
         t = compile_schedule(flows, plan, d, ctx=data.rate_context).t1_static[into]
-        by = {"all": float((value * t).sum() / value.sum())}
-        for code in sorted(set(names)):
-            pick = names == code
-            by[code] = float((value[pick] * t[pick]).sum() / value[pick].sum()) if value[pick].sum() > 0 else 0.0
-        for g, members in STANDARD_GROUPS.items():
-            pick = np.isin(names, members)
-            if value[pick].sum() > 0:
-                by[g] = float((value[pick] * t[pick]).sum() / value[pick].sum())
+        def weighted(pick):
+            total = value[pick].sum()
+            return float((value[pick] * t[pick]).sum() / total) if total > 0 else 0.0
+        by = {"all": weighted(np.ones(value.size, dtype=bool))}
+        by.update({code: weighted(names == code) for code in sorted(set(names))})
+        by.update({g: weighted(np.isin(names, members)) for g, members in STANDARD_GROUPS.items()
+                   if value[np.isin(names, members)].sum() > 0})
         out[d] = by
     return out

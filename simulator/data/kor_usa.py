@@ -146,10 +146,8 @@ def _line_rates(codes: np.ndarray, korus: np.ndarray) -> tuple[np.ndarray, np.nd
 @lru_cache(maxsize=1)
 def usmca_claim_shares() -> pd.Series:
     """Share of 2025 US imports claiming USMCA, by (exporter ISO3, HTS10 code)."""
-    t = catalog.read_csv("us-usmca-shares-2025")
-    exporter = t.cty_code.map({"1220": "CAN", "2010": "MEX"})
-    return pd.Series(t.usmca_share.astype(float).to_numpy(),
-                     index=pd.MultiIndex.from_arrays([exporter, t.hts10.astype("int64")], names=["exporter", "hs"]))
+    t = us_trade.usmca_claims()
+    return pd.Series(t.share.to_numpy(), index=pd.MultiIndex.from_arrays([t.exporter, t.hs], names=["exporter", "hs"]))
 
 
 def _us_market() -> pd.DataFrame:

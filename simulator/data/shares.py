@@ -37,27 +37,21 @@ TABLES = {t.name: t for t in [
 ]}
 
 
-_us_imports = us_trade.by_country
-
-
 @lru_cache(maxsize=1)
 def us_composition() -> hs.Composition:
     """The ten-digit make-up of every code in 2024 US imports (all origins): how a list at HTS10 reaches a flow
     recorded at HS6 or HS8 (an assumption for importers other than the US, stated in the output)."""
-    g = _us_imports().groupby("hs").value.sum()
+    g = us_trade.world_by_code()
     return hs.Composition(g.index.to_numpy(), g.to_numpy())
 
 
 @lru_cache(maxsize=None)
 def _table(name: str) -> dict[str | None, tuple[hs.Composition, np.ndarray]]:
     """Per exporter (None: any exporter): the table's composition (codes, weights) and its shares."""
-    imports = _us_imports()
     if name == "usmca-claims-2025":
-        t = catalog.read_csv("us-usmca-shares-2025")
-        t = pd.DataFrame({"exporter": t.cty_code.map({"1220": "CAN", "2010": "MEX"}), "hs": t.hts10.astype("int64"),
-                          "share": t.usmca_share.astype(float)})
+        imports = us_trade.by_country()
         out = {}
-        for exporter, part in t.groupby("exporter"):
+        for exporter, part in us_trade.usmca_claims().groupby("exporter"):
             w = imports[imports.exporter == exporter].set_index("hs").value.reindex(part.hs).fillna(0.0).to_numpy()
             out[exporter] = (hs.Composition(part.hs.to_numpy(), w + 1.0), part.share.to_numpy())
         return out
@@ -66,7 +60,7 @@ def _table(name: str) -> dict[str | None, tuple[hs.Composition, np.ndarray]]:
             "steel-aluminum-content": ["steel_share", "aluminum_share"]}[name]
     share = sum(pd.to_numeric(t[c], errors="coerce").fillna(0.0) for c in cols).clip(0.0, 1.0)
     codes = t.hs10.astype("int64")
-    w = imports.groupby("hs").value.sum().reindex(codes).fillna(0.0).to_numpy()
+    w = us_trade.world_by_code().reindex(codes).fillna(0.0).to_numpy()
     comp = hs.Composition(codes.to_numpy(), w + 1.0)
     return {None: (comp, share.to_numpy())}
 

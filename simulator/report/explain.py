@@ -68,6 +68,12 @@ PATH_PARTNERS = 8   # the largest partners of the rate importer shown on each da
 def path_frame(series: list[tuple]) -> pd.DataFrame:
     """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
     tariff on all its imports and on its largest partners."""
+    def row(d, p, importer, balance):
+        return {"date": d.isoformat(), "exporter": p.exporter, "importer": importer,
+                "tariff_rate_base": p.tariff_rate_base, "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
+                "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
+                "exporter_balance_new": balance}
+
     rows = []
     for d, r in series:
         keep = set(tables.headline_countries(r))
@@ -75,20 +81,10 @@ def path_frame(series: list[tuple]) -> pd.DataFrame:
         for p in r.pairs.itertuples():
             if p.exporter in keep and p.importer in keep:
                 b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
-                rows.append({"date": d.isoformat(), "exporter": p.exporter, "importer": p.importer,
-                             "tariff_rate_base": p.tariff_rate_base,
-                             "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
-                             "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
-                             "exporter_balance_new": None if b is None else b.balance_new})
+                rows.append(row(d, p, p.importer, None if b is None else b.balance_new))
         # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
         imp, er = tables.effective_rates(r, top=PATH_PARTNERS)
-        for p in er.itertuples():
-            if p.exporter not in keep:
-                rows.append({"date": d.isoformat(), "exporter": p.exporter, "importer": imp,
-                             "tariff_rate_base": p.tariff_rate_base,
-                             "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
-                             "tariff_rate_new": p.tariff_rate_new, "value_base": p.value_base, "value_new": p.value_new,
-                             "exporter_balance_new": None})
+        rows += [row(d, p, imp, None) for p in er.itertuples() if p.exporter not in keep]
     return pd.DataFrame(rows)
 
 
