@@ -18,13 +18,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "floor-15.toml"
 
 
-def test_build_bundled_dataset(benchmark):
+def _forget_bundled():
+    for cached in (kor_usa.itemised, kor_usa.us_schedule, kor_usa.build, kor_usa.prepared):
+        cached.cache_clear()
+
+
+def test_build_bundled_dataset_from_files(benchmark, monkeypatch):
+    monkeypatch.setenv("TARIFFSIM_CACHE", "off")
+
     def build():
-        kor_usa.itemised.cache_clear()
-        kor_usa.us_schedule.cache_clear()
-        kor_usa.build.cache_clear()
+        _forget_bundled()
         return load_dataset("kor-usa-2024", "census-2024")
     benchmark(build)
+
+
+def test_read_bundled_dataset_from_cache(benchmark, tmp_path, monkeypatch):
+    monkeypatch.setenv("TARIFFSIM_CACHE", str(tmp_path))
+    load_dataset("kor-usa-2024", "census-2024")        # the first read builds the entry
+
+    def read():
+        kor_usa.prepared.cache_clear()
+        return load_dataset("kor-usa-2024", "census-2024")
+    benchmark(read)
 
 
 def test_schedule_and_constant_model(benchmark):

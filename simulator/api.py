@@ -64,7 +64,7 @@ def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
     out = []
     for section in SECTIONS:
         for i, rule in enumerate(getattr(plan, section)):
-            if not rule.where.mask(flows).any():
+            if not rule.where.any(flows):
                 name = getattr(rule, "id", None)
                 out.append(f"{sf.origin(section, i)}: {section}[{i}]{f' ({name!r})' if name else ''} matches no flow in the data")
     return out
@@ -114,8 +114,8 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
     measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
-                     "flows": int((sched.coverage[m.id] > 0).sum()),
-                     "value_base": float((flows.value * sched.coverage[m.id]).sum())}
+                     "flows": int(sched.coverage[m.id].rows.size),
+                     "value_base": float((flows.value[sched.coverage[m.id].rows] * sched.coverage[m.id].values()).sum())}
                     for m in plan.measures]
     el = spec.elasticities
     supply = "price takers (infinite export supply)" if math.isinf(el.export_supply) else f"export supply {el.export_supply:g}"

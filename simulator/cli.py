@@ -392,6 +392,25 @@ def data_coverage(
         out.print(t)
 
 
+@data_app.command("cache")
+def data_cache(clear: Annotated[bool, typer.Option("--clear", help="Remove every entry (they are rebuilt when needed).")] = False):
+    """Show where the built bundled data is kept between runs (TARIFFSIM_CACHE=off or a directory), or clear it."""
+    with _handled():
+        from .data import cache
+        where = cache.directory()
+        if where is None:
+            out.print("cache: off (TARIFFSIM_CACHE=off); the bundled data is built in every run", markup=False)
+            return
+        if clear:
+            out.print(f"removed {cache.clear()} entries from {where}", markup=False)
+            return
+        found = cache.entries()
+        size = sum(f.stat().st_size for e in found for f in e.iterdir())
+        current = sum(1 for e in found if e.parent.name == cache.key())
+        out.print(f"cache: {where} ({len(found)} entries, {size / 1e6:,.1f} MB; {current} for this version and data)",
+                  markup=False)
+
+
 @data_app.command("import")
 def data_import(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="Source format: baci, comtrade or census.")],

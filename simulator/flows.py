@@ -66,6 +66,18 @@ class Flows:
             arr.flags.writeable = False
         self.value.flags.writeable = False
 
+    INDEXES = ("hs_unique", "_by_exporter")
+
+    def indexes(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """The lookup indexes built from the flows alone, to store beside them (``data.cache``)."""
+        return {name: getattr(self, name) for name in self.INDEXES}
+
+    def with_indexes(self, indexes: dict[str, tuple[np.ndarray, ...]]) -> "Flows":
+        """These flows with indexes read back from ``indexes()`` instead of built on first use."""
+        for name in self.INDEXES:
+            self.__dict__[name] = tuple(indexes[name])     # what the cached property would have stored
+        return self
+
     @cached_property
     def hs_unique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(codes, digits, inverse) of the distinct HS codes: rules are matched against these once and

@@ -77,6 +77,17 @@ class Markets:
         return np.bincount(self.supplier, weights=weights, minlength=self.n_suppliers)
 
 
+def dense_groups(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for integer keys in [0, size): a table instead of a sort."""
+    if size > 4 * max(key.size, 1):                  # a sparse key range: the sort is cheaper than the table
+        uniq, inverse = np.unique(key, return_inverse=True)
+        return uniq, inverse.ravel()
+    present = np.zeros(size, dtype=bool)
+    present[key] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present), rank[key]
+
+
 def _first_flow(group: np.ndarray, n_groups: int) -> np.ndarray:
     """The first flow of each group (flows numbered by position; every group has one)."""
     out = np.zeros(n_groups, dtype=np.int64)
@@ -112,6 +123,19 @@ def markets(flows: Flows) -> Markets:
     if flows not in _CACHE:
         _CACHE[flows] = _build(flows)
     return _CACHE[flows]
+
+
+FIELDS = ("market", "n_markets", "supplier", "n_suppliers", "product", "imp_country", "exp_country", "order", "starts")
+
+
+def as_arrays(mk: Markets) -> dict[str, np.ndarray]:
+    """The structure as arrays, to store beside the flows (``data.cache``)."""
+    return {name: np.atleast_1d(np.asarray(getattr(mk, name))) for name in FIELDS}
+
+
+def remember(flows: Flows, arrays: dict[str, np.ndarray]) -> None:
+    """Use a structure read back from ``as_arrays`` for these flows instead of building it."""
+    _CACHE[flows] = Markets(**{name: int(arrays[name][0]) if name.startswith("n_") else arrays[name] for name in FIELDS})
 
 
 def _build(flows: Flows) -> Markets:

@@ -11,7 +11,7 @@ import pandas as pd
 from . import hs
 from .data import Dataset, catalog
 from .flows import FLAG_TEXT
-from .markets import markets
+from .markets import dense_groups, markets
 from .models import Outcome
 
 CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other markets are held fixed, so a change in a "
@@ -113,7 +113,7 @@ class Result:
         f = self.flows
         n = len(f.countries)
         key = f.exporter.astype(np.int64) * n + f.importer
-        uniq, inv = np.unique(key, return_inverse=True)
+        uniq, inv = dense_groups(key, n * n)
         base = np.bincount(inv, weights=self.value_base)
         new = np.bincount(inv, weights=self.value_new)
         names = np.array(f.countries, dtype=object)
@@ -150,23 +150,20 @@ class Result:
     def balances(self) -> pd.DataFrame:
         """Balances of every pair of countries with flows both ways in the data (one-way pairs
         would show only one side of their trade, so they are left out)."""
-        p = self.pairs.set_index(["exporter", "importer"])
-        rows = []
-        for (exp, imp), r in p.iterrows():
-            if exp == imp or (imp, exp) not in p.index:
-                continue
-            back = p.loc[(imp, exp)]
-            rows.append({"country": exp, "partner": imp,
-                         "balance_base": r.value_base - back.value_base,
-                         "balance_new": r.value_new - back.value_new})
-        return pd.DataFrame(rows, columns=["country", "partner", "balance_base", "balance_new"]).astype(
-            {"country": object, "partner": object, "balance_base": float, "balance_new": float})
+        p = self.pairs
+        back = p.rename(columns={"exporter": "importer", "importer": "exporter"})[
+            ["exporter", "importer", "value_base", "value_new"]]
+        both = p[p.exporter != p.importer].merge(back, on=["exporter", "importer"], suffixes=("", "_back"), sort=False)
+        return pd.DataFrame({"country": both.exporter.to_numpy(dtype=object), "partner": both.importer.to_numpy(dtype=object),
+                             "balance_base": (both.value_base - both.value_base_back).to_numpy(dtype=float),
+                             "balance_new": (both.value_new - both.value_new_back).to_numpy(dtype=float)})
 
     @cached_property
     def chapters(self) -> pd.DataFrame:
         """Change in value by direction and HS chapter (0 = residual lines), largest moves first."""
         f = self.flows
-        names = catalog.read_csv("hs-chapters").set_index("chapter").chapter_name
+        t = catalog.read_csv("hs-chapters")
+        names = dict(zip(t.chapter.tolist(), t.chapter_name.tolist()))
         n = len(f.countries)
         # grouped sums on integer keys (exporter, importer, chapter): sorted as the names are, no string groupby
         key = (f.exporter.astype(np.int64) * n + f.importer) * 100 + hs.chapter(f.hs, f.hs_digits)

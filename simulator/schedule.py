@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from . import hs
+from .cover import Cover
 from .flows import FLAG_TEXT, Flows
 
 BASE_CHANGE_ORDER = ("set", "cut", "swiss", "cap")
@@ -48,7 +50,23 @@ class Selector:
     def _excluded(self) -> hs.PrefixSet | None:
         return hs.PrefixSet(list(self.exclude)) if self.exclude else None
 
-    def mask(self, flows: Flows) -> np.ndarray:
+    def _matched(self, flows: Flows) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(rows, None) where a few exporters are chosen (only their flows are touched), else (None, mask).
+        Kept for the last flows matched: a run's warnings and its schedule match the same rules."""
+        last = self.__dict__.get("_last")
+        if last is not None and last[0]() is flows:
+            return last[1]
+        found = self._match(flows)
+        for a in found:
+            if a is not None:
+                a.flags.writeable = False
+        self.__dict__["_last"] = (weakref.ref(flows), found)
+        return found
+
+    def __getstate__(self):                            # the kept match stays in this process
+        return {k: v for k, v in self.__dict__.items() if k != "_last"}
+
+    def _match(self, flows: Flows) -> tuple[np.ndarray | None, np.ndarray | None]:
         # products: matched on the distinct codes, gathered to flows; countries: a lookup table per country
         ucodes, udigits, inverse = flows.hs_unique
         hit = self._products.matches_unique(ucodes, udigits)
@@ -56,18 +74,31 @@ class Selector:
             hit &= ~self._excluded.matches_unique(ucodes, udigits)
         rows = None if self.exporters is None else flows.rows_of_exporters(self.exporters)
         if rows is not None and rows.size * 4 < len(flows):
-            # a few exporters: touch only their flows
             if self.importers is not None:
                 rows = rows[_member(self.importers, flows)[flows.importer[rows]]]
-            m = np.zeros(len(flows), dtype=bool)
-            m[rows if hit.all() else rows[hit[inverse[rows]]]] = True
-            return m
+            return np.sort(rows if hit.all() else rows[hit[inverse[rows]]]), None
         m = None if hit.all() else hit[inverse]          # "*" needs no gather
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
                 table = _member(chosen, flows)
                 m = table[side] if m is None else np.logical_and(m, table[side], out=m)
-        return np.ones(len(flows), dtype=bool) if m is None else m
+        return None, np.ones(len(flows), dtype=bool) if m is None else m
+
+    def mask(self, flows: Flows) -> np.ndarray:
+        rows, m = self._matched(flows)
+        if m is None:
+            m = np.zeros(len(flows), dtype=bool)
+            m[rows] = True
+        return m
+
+    def rows(self, flows: Flows) -> np.ndarray:
+        """The flows selected whole, ascending."""
+        rows, m = self._matched(flows)
+        return np.flatnonzero(m) if rows is None else rows
+
+    def any(self, flows: Flows) -> bool:
+        rows, m = self._matched(flows)
+        return bool(m.any()) if rows is None else rows.size > 0
 
     def _countries_on(self, flows: Flows, rows: np.ndarray) -> np.ndarray:
         """Whether the selection's importers and exporters include each of the given flows."""
@@ -77,11 +108,11 @@ class Selector:
                 ok &= _member(chosen, flows)[side[rows]]
         return ok
 
-    def coverage(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> np.ndarray:
-        """The share of each flow the selection covers: ``mask`` where every product rule is at the flow's level
+    def cover(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> Cover:
+        """The share of each flow the selection covers: whole where every product rule is at the flow's level
         or coarser; where a rule is finer than a flow's code (an HTS10 list on an HS6 flow), the share of the
         flow's code that the matching finer codes carry in ``composition()`` (read only when needed)."""
-        exact = self.mask(flows)
+        exact = Cover(self.rows(flows), None, len(flows))
         if composition is None:
             return exact
         finest = max(self._products.max_digits, self._excluded.max_digits if self._excluded is not None else 0)
@@ -109,8 +140,8 @@ class Selector:
             return exact
         countries = Selector(self.importers, self.exporters, ((0, 0),)).mask(flows)
         if ((share == 0) | (share == 1)).all():         # finer rules that cover whole codes: still a mask
-            return (share[inverse] == 1) & countries
-        return share[inverse] * countries
+            return Cover.of((share[inverse] == 1) & countries)
+        return Cover.of(share[inverse] * countries)
 
 
 def _member(chosen: frozenset[int], flows: Flows) -> np.ndarray:
@@ -243,7 +274,7 @@ class Schedule:
     addon: np.ndarray                # add-on tariffs (add, floor), per unit of value
     specific_ave0: np.ndarray        # specific duties' ad valorem equivalent at base prices (re-priced with 1/rp)
     ntm1: np.ndarray                 # non-tariff wedge (no revenue)
-    coverage: dict[str, np.ndarray]  # measure id -> share of each flow it applies to
+    coverage: dict[str, Cover]       # measure id -> the flows it applies to and the share of each
     in_force: dict[str, bool]
     quotas: list[tuple[QuotaRule, np.ndarray]] = field(default_factory=list)
     commitments: list[tuple[CommitmentRule, np.ndarray]] = field(default_factory=list)
@@ -290,49 +321,38 @@ def _as_float(c: np.ndarray) -> np.ndarray:
     return c.astype(np.float64) if c.dtype == bool else c
 
 
-def _scale_down(cov: dict, mid: str, by: np.ndarray) -> None:
-    """cov[mid] *= (1 - by). Coverage stays boolean (an eighth of the memory traffic) while every share is 1."""
-    c = cov[mid]
-    if by.dtype == bool:
-        if c.dtype == bool:
-            c &= ~by
-        else:
-            np.copyto(c, 0.0, where=by)
-    else:
-        c = _as_float(c)
-        c *= 1.0 - by
-        cov[mid] = c
-
-
-def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateContext) -> tuple[dict, dict]:
-    """Share of each flow each measure applies to: a boolean array while no share is involved."""
+def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateContext) -> tuple[dict[str, Cover], dict]:
+    """Share of each flow each measure applies to, as a sparse cover of the flows it touches."""
     n = len(flows)
     in_force = {m.id: m.in_force(as_of) for m in plan.measures}
-    cov = {}
+    cov: dict[str, Cover] = {}
     for m in plan.measures:
-        c = m.where.coverage(flows, ctx.composition) if in_force[m.id] else np.zeros(n, dtype=bool)
-        cov[m.id] = c if (not isinstance(m.share, str) and m.share == 1.0) or not in_force[m.id] else c * ctx.share(m.share, flows)
+        if not in_force[m.id]:
+            cov[m.id] = Cover.none(n)
+            continue
+        c = m.where.cover(flows, ctx.composition)
+        cov[m.id] = c if not isinstance(m.share, str) and m.share == 1.0 else c.scaled(ctx.share(m.share, flows))
     for ex in plan.exemptions:
         if not ex.in_force(as_of):
             continue
-        lifted = ex.where.coverage(flows, ctx.composition)
+        lifted_cover = ex.where.cover(flows, ctx.composition)
         if isinstance(ex.share, str) or ex.share != 1.0:
-            lifted = lifted * ctx.share(ex.share, flows)
+            lifted_cover = lifted_cover.scaled(ctx.share(ex.share, flows))
+        lifted = lifted_cover.dense()            # once per exemption: each measure reads its own rows of it
         ids = [m.id for m in plan.measures] if "*" in ex.measure_ids else ex.measure_ids
         for mid in ids:
             if not in_force[mid]:          # nothing to lift
                 continue
             if trace is not None:
-                hit = (cov[mid] > 0) & (lifted > 0)
+                hit = (cov[mid].dense() > 0) & (lifted > 0)
                 if hit.any():
                     detail = [f"lifts {mid} on {s:.1%} of the flow{_whence(ex.share, ex.where, flows, k, s)}" if h else ""
                               for k, (h, s) in enumerate(zip(hit, _as_float(lifted)))]
                     trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(n, np.nan), hit, detail))
-            _scale_down(cov, mid, lifted)
+            cov[mid] = cov[mid].less(lifted)
     # Exclusions use each excluding measure's own coverage, so their order does not matter. Measures that exclude
     # the same set are applied together: c * (1 - a) * (1 - b) = c * (1 - (a + b - ab)), one pass per target.
-    excluders = {m.id for m in plan.measures if m.excludes}
-    own = {mid: c.copy() for mid, c in cov.items() if mid in excluders}
+    own = {m.id: cov[m.id] for m in plan.measures if m.excludes}      # covers are immutable: no copy
     by_targets: dict[tuple[str, ...], list[str]] = {}
     for m in plan.measures:
         if m.excludes and in_force[m.id]:
@@ -341,14 +361,14 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateCont
         if trace is not None:
             for mid in ids:
                 for other in targets:
-                    hit = (cov[other] > 0) & (own[mid] > 0)
+                    hit = (cov[other].dense() > 0) & (own[mid].dense() > 0)
                     if hit.any():
                         detail = [f"{mid} applies on {s:.0%}: {other} does not" if h else ""
-                                  for h, s in zip(hit, _as_float(own[mid]))]
+                                  for h, s in zip(hit, _as_float(own[mid].dense()))]
                         trace.append(Step(f"{mid} excludes {other}", np.full(n, np.nan), hit, detail))
-        together = own[ids[0]]
+        together = own[ids[0]].dense()
         for mid in ids[1:]:
-            c = own[mid]
+            c = own[mid].dense()
             if together.dtype == bool and c.dtype == bool:
                 together = together | c
             else:
@@ -358,13 +378,56 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateCont
             continue
         for other in targets:
             if in_force.get(other):
-                _scale_down(cov, other, together)
+                cov[other] = cov[other].less(together)
     return cov, in_force
 
 
 def _unit_values(flows: Flows) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where((flows.quantity > 0) & (flows.value > 0), flows.value / flows.quantity, np.nan)
+
+
+def _trace_add_ons(steps: list, flows: Flows, plan: Plan, cov: dict[str, Cover], contributions: dict,
+                   groups: dict[str, list[str]], base: np.ndarray) -> np.ndarray:
+    """One step per add-on, in file order: what it adds to each traced flow, and which measure of a max group
+    counted (the first in file order on a tie). Returns the rate after the add-ons."""
+    n = len(flows)
+
+    def dense(mid: str) -> np.ndarray:
+        out = np.zeros(n)
+        rows, add = contributions[mid]
+        out[rows] = add
+        return out
+
+    full = {mid: dense(mid) for mid in contributions}
+    counted = dict(full)
+    for ids in groups.values():
+        best = full[ids[0]].copy()
+        winner = np.zeros(n, dtype=np.int32)
+        for k, mid in enumerate(ids[1:], start=1):
+            better = full[mid] > best
+            np.copyto(best, full[mid], where=better)
+            winner[better] = k
+        for k, mid in enumerate(ids):
+            counted[mid] = np.where(winner == k, full[mid], 0.0)
+    running = base.copy()
+    for m in plan.measures:
+        if m.id not in counted:
+            continue
+        running = running + counted[m.id]
+        hit = full[m.id] > 0
+        detail = []
+        share = _as_float(cov[m.id].dense())
+        for i, (h, c, k) in enumerate(zip(hit, full[m.id], counted[m.id])):
+            on = f" on {share[i]:.1%} of the value{_whence(m.share, m.where, flows, i, share[i])}" if share[i] < 1 else ""
+            if not h:
+                detail.append("")
+            elif k == 0 and c > 0:
+                detail.append(f"+{c:.4g}{on}, not counted: a higher measure of group {m.max_group} applies")
+            else:
+                detail.append(f"+{k:.4g}{on}")
+        steps.append(Step(f"{m.kind} {m.id}", running.copy(), hit, detail))
+    return running
 
 
 def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, trace: bool = False,
@@ -401,7 +464,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     # set: the highest set rate wins where several cover a flow; a share blends it with the base
     set_rate, set_cov = (np.full(n, -np.inf), np.zeros(n)) if by_kind["set"] else (None, None)
     for m in by_kind["set"]:
-        c = _as_float(cov[m.id])
+        c = _as_float(cov[m.id].dense())
         better = (c > 0) & (m.rate > set_rate)
         set_rate, set_cov = np.where(better, m.rate, set_rate), np.where(better, c, set_cov)
     if by_kind["set"]:
@@ -412,93 +475,68 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             steps.append(Step("set", base.copy(), hit, [f"set to {r:.4g} on {c:.0%}" if h else "" for h, r, c in zip(hit, set_rate, set_cov)]))
     for kind in ("cut", "swiss", "cap"):
         for m in by_kind[kind]:
-            c = _as_float(cov[m.id])
+            rows, c = cov[m.id].rows, cov[m.id].values()
+            now = base[rows]
             if kind == "cut":
-                new = base * (1 - m.rate)
+                new = now * (1 - m.rate)
             elif kind == "swiss":
-                new = m.coefficient * base / (m.coefficient + base)
+                new = m.coefficient * now / (m.coefficient + now)
             else:
-                new = np.minimum(base, m.rate)
-            base = c * new + (1 - c) * base
+                new = np.minimum(now, m.rate)
+            base[rows] = c * new + (1 - c) * now
             if steps is not None:
-                hit = c > 0
+                hit = cov[m.id].dense() > 0
                 steps.append(Step(f"{kind} {m.id}", base.copy(), hit, [m.reference if h else "" for h in hit]))
 
-    contributions: dict[str, np.ndarray] = {}
+    # The rate each add-on adds on the flows it covers: (rows, rate on each row).
+    contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     unit_value = _unit_values(flows) if by_kind["specific"] else None
     specific = np.zeros(n)
     unpriced = {}
     for m in by_kind["add"]:
-        contributions[m.id] = cov[m.id] * m.rate
+        contributions[m.id] = (cov[m.id].rows, cov[m.id].values() * m.rate)
     for m in by_kind["floor"]:
-        gap = np.subtract(m.rate, base)
+        gap = np.subtract(m.rate, base[cov[m.id].rows])
         np.maximum(gap, 0.0, out=gap)
-        contributions[m.id] = np.multiply(gap, cov[m.id], out=gap)
+        contributions[m.id] = (cov[m.id].rows, np.multiply(gap, cov[m.id].values(), out=gap))
     priced = np.isfinite(unit_value) if by_kind["specific"] else None
     units = np.asarray(flows.unit) if by_kind["specific"] and flows.unit is not None else None
     for m in by_kind["specific"]:
         ok = priced if m.unit is None or units is None else priced & np.isin(units, ("", "nan", m.unit))
-        unpriced[m.id] = int(((cov[m.id] > 0) & ~ok).sum())
-        contributions[m.id] = np.where(ok, m.duty / np.where(ok, unit_value, 1.0), 0.0) * cov[m.id]
-        specific += contributions[m.id]
+        rows = cov[m.id].rows
+        unpriced[m.id] = int((~ok[rows]).sum())
+        duty = np.where(ok[rows], m.duty / np.where(ok[rows], unit_value[rows], 1.0), 0.0) * cov[m.id].values()
+        contributions[m.id] = (rows, duty)
+        specific[rows] += duty
 
-    # Within a max group only the highest contribution counts.
+    # Within a max group only the highest contribution counts (every contribution is >= 0, so a max from zero).
     groups: dict[str, list[str]] = {}
     for m in plan.measures:
         if m.max_group and m.id in contributions and m.kind != "specific":
             groups.setdefault(m.max_group, []).append(m.id)
-    counted = {mid: c for mid, c in contributions.items()}
-    parts = []                                               # summed at the end: no zero-filled array to add into
-    for g, ids in groups.items():
-        # the highest contribution of the group (the first in file order on a tie); a running max, not a stack.
-        # Without a trace the contributions are temporaries, so the first one becomes the maximum in place.
-        best = contributions[ids[0]].copy() if steps is not None else contributions[ids[0]]
-        winner = np.zeros(n, dtype=np.int8 if len(ids) < 127 else np.int32) if steps is not None else None
-        for k, mid in enumerate(ids[1:], start=1):
-            better = contributions[mid] > best
-            np.copyto(best, contributions[mid], where=better)
-            if winner is not None:                           # which measure counted: only the trace needs it
-                winner[better] = k
-        parts.append(best)
-        if steps is not None:
-            for k, mid in enumerate(ids):
-                counted[mid] = np.where(winner == k, contributions[mid], 0.0)
     grouped = {mid for ids in groups.values() for mid in ids}
+    addon = np.zeros(n)
+    for ids in groups.values():
+        best = np.zeros(n)
+        for mid in ids:
+            rows, add = contributions[mid]
+            best[rows] = np.maximum(best[rows], add)
+        addon += best
     for m in plan.measures:
         if m.id in contributions and m.kind != "specific" and m.id not in grouped:
-            parts.append(contributions[m.id])
-    if not parts:
-        addon = np.zeros(n)
-    elif len(parts) == 1:
-        addon = parts[0]
-    else:
-        addon = parts[0] + parts[1] if steps is not None else np.add(parts[0], parts[1], out=parts[0])
-        for more in parts[2:]:
-            addon += more
-    running = base.copy() if steps is not None else None
-    for m in plan.measures:
-        if steps is not None and m.id in counted:
-            running = running + counted[m.id]
-            hit = contributions[m.id] > 0
-            detail = []
-            share = _as_float(cov[m.id])
-            for i, (h, c, k) in enumerate(zip(hit, contributions[m.id], counted[m.id])):
-                on = f" on {share[i]:.1%} of the value{_whence(m.share, m.where, flows, i, share[i])}" if share[i] < 1 else ""
-                if not h:
-                    detail.append("")
-                elif k == 0 and c > 0:
-                    detail.append(f"+{c:.4g}{on}, not counted: a higher measure of group {m.max_group} applies")
-                else:
-                    detail.append(f"+{k:.4g}{on}")
-            steps.append(Step(f"{m.kind} {m.id}", running.copy(), hit, detail))
+            rows, add = contributions[m.id]
+            addon[rows] += add
+    if steps is not None:
+        running = _trace_add_ons(steps, flows, plan, cov, contributions, groups, base)
 
     ntm = np.zeros(n)
     for m in by_kind["ntm"]:
-        ntm += m.rate * cov[m.id]
+        ntm[cov[m.id].rows] += m.rate * cov[m.id].values()
         if steps is not None:
-            hit = cov[m.id] > 0
+            c = _as_float(cov[m.id].dense())
+            hit = c > 0
             steps.append(Step(f"ntm {m.id}", running.copy(), hit,
-                              [f"price wedge +{m.rate * c:.4g} (no revenue)" if h else "" for h, c in zip(hit, cov[m.id])]))
+                              [f"price wedge +{m.rate * v:.4g} (no revenue)" if h else "" for h, v in zip(hit, c)]))
 
     quotas = [(q, q.where.mask(flows)) for q in plan.quotas if q.in_force(as_of)]   # quotas are whole flows
     commitments = [(c, c.where.mask(flows)) for c in plan.commitments if c.in_force(as_of)]

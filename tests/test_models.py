@@ -121,6 +121,40 @@ def test_armington_suppliers_in_several_markets_converge_by_newton():
         assert_allclose(o.price_ratio ** eps, sold[mk.supplier], rtol=1e-9)
 
 
+@pytest.mark.parametrize("n_products, n_importers", [(300, 2), (40, 20)])
+def test_armington_many_coupled_markets_clear(n_products, n_importers):
+    # past 500 coupled markets the Newton step is solved group by group: as a batch of small dense blocks
+    # (two importers: groups of two markets) or as one sparse system (twenty importers: groups past the batch size)
+    rng = np.random.default_rng(n_importers)
+    imps = [f"I{i:02d}" for i in range(n_importers)]
+    exps = ["CHN", "MEX", "VNM"]
+    rows = [(i, e, 100000 + 10 * k) for k in range(n_products) for i in imps for e in exps]
+    n = len(rows)
+    f = Flows.build([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [6] * n, rng.lognormal(0, 1, n))
+    mk = markets(f)
+    eps = rng.uniform(0.5, 3, mk.n_suppliers)[mk.supplier]
+    p = Parameters(np.full(n, -1.0), rng.uniform(2, 12, mk.n_markets)[mk.market], eps, np.zeros(n, np.int8))
+    o = armington.solve(f.value, np.zeros(n), rng.choice([0.0, 0.1, 0.25], n), p, mk, polish=False)
+    assert o.solver["residual"] < 1e-11
+    sold = np.bincount(mk.supplier, f.value * o.quantity_ratio) / np.bincount(mk.supplier, f.value)
+    assert_allclose(o.price_ratio ** eps, sold[mk.supplier], rtol=1e-9)
+
+
+def test_groups_of_coupled_markets_are_the_connected_components():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        n_markets, n_free = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+        pairs = rng.integers(0, [n_markets, n_free], size=(int(rng.integers(1, 120)), 2))
+        market, unknown = pairs[:, 0], pairs[:, 1]
+        graph = coo_matrix((np.ones(market.size), (market, n_markets + unknown)), shape=(n_markets + n_free,) * 2)
+        _, labels = connected_components(graph, directed=False)
+        _, expected = np.unique(labels[:n_markets], return_inverse=True)
+        _, got = np.unique(armington._components(market, unknown, n_markets, n_free), return_inverse=True)
+        assert got.tolist() == expected.tolist()
+
+
 # ---- smart ------------------------------------------------------------------------------------------
 
 def test_smart_laird_yeats_by_hand():

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from .. import hs
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
 from ..schedule import RateContext
@@ -23,12 +27,14 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     # Measures dated on or before this day were in force in the base year (part of the base rate t0).
     base_date: dt.date | None = None
+    # Share tables (name, flows -> share of each flow), and the US 2024 make-up of coarse codes for lists finer than
+    # a flow (the US composition is an assumption for other importers' flows, stated in docs/DATA.md).
+    tables: Callable[[str, Flows], np.ndarray] = shares.table_shares
+    composition: Callable[[], hs.Composition] = shares.us_composition
 
     @property
     def rate_context(self) -> RateContext:
-        """Share tables, and the US 2024 make-up of coarse codes for lists finer than a flow (the US composition
-        is an assumption for other importers' flows, stated in docs/DATA.md)."""
-        return RateContext(self.base_date, shares.us_composition, shares.table_shares)
+        return RateContext(self.base_date, self.composition, self.tables)
 
 
 def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = None,
@@ -41,10 +47,10 @@ def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = No
         if basis not in kor_usa.BASES:
             raise InputError(Problem(where, "data.basis", f"unknown basis '{basis}' for {spec}"
                                      f"{suggest(basis, kor_usa.BASES)}; choose one of {', '.join(kor_usa.BASES)}"))
-        flows, notes = kor_usa.build(basis)
+        ready = kor_usa.prepared(basis)
         label = kor_usa.BASES[basis].label
-        return Dataset(spec, flows, basis, label, [f"Basis '{basis}': {label}.", *notes, *kor_usa.DATA_NOTES],
-                       base_date=kor_usa.BASE_DATE)
+        return Dataset(spec, ready.flows, basis, label, [f"Basis '{basis}': {label}.", *ready.notes, *kor_usa.DATA_NOTES],
+                       base_date=kor_usa.BASE_DATE, tables=ready.share, composition=lambda: ready.composition)
     path = Path(spec)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path

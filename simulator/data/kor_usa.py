@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import hs
+from .. import hs, markets
 from ..flows import MFN_ASSUMED, RATE_AVERAGED, RATE_UNKNOWN, RESIDUAL, Flows
-from . import catalog, korea_market, us_trade
+from . import cache, catalog, korea_market, shares, us_trade
 from .rates import parse_rate
 
 DATASET_ID = "kor-usa-2024"
@@ -201,6 +201,54 @@ def build(basis: str) -> tuple[Flows, tuple[str, ...]]:
                         flags=df["flags"].astype(np.uint8), regions=REGIONS, market_specific={"ROW"},
                         description="US-Korea 2024 baseline")
     return flows, tuple(notes)
+
+
+_FLOW_ARRAYS = ("importer", "exporter", "hs", "hs_digits", "value", "base_rate", "mfn_rate", "quantity", "flags")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a run reads of the bundled data: the flows, the notes on their totals, the share of each flow in every
+    share table, and the ten-digit make-up of coarse codes."""
+
+    flows: Flows
+    notes: tuple[str, ...]
+    table_shares: dict[str, np.ndarray]
+    composition: hs.Composition
+
+    def share(self, name: str, flows: Flows) -> np.ndarray:
+        return self.table_shares[name] if flows is self.flows else shares.table_shares(name, flows)
+
+
+def _arrays(basis: str) -> cache.Arrays:
+    flows, notes = build(basis)
+    out = {f"flows.{k}": getattr(flows, k) for k in _FLOW_ARRAYS}
+    out["countries"] = np.array(flows.countries, dtype=str)
+    out["notes"] = np.array(notes, dtype=str)
+    out.update({f"share.{name}": shares.table_shares(name, flows) for name in shares.TABLES})
+    comp = shares.us_composition()
+    out["composition.codes"], out["composition.weights"] = comp.codes, comp.weights
+    for name, parts in flows.indexes().items():
+        out.update({f"index.{name}.{i}": a for i, a in enumerate(parts)})
+    out.update({f"markets.{k}": a for k, a in markets.as_arrays(markets.markets(flows)).items()})
+    return out
+
+
+@lru_cache(maxsize=4)
+def prepared(basis: str) -> Prepared:
+    """The bundled data for one basis, built once per machine and read from the cache after (``data.cache``)."""
+    a = cache.arrays(f"{DATASET_ID}-{basis}", lambda: _arrays(basis))
+    flows = Flows(tuple(a["countries"].tolist()), *(a[f"flows.{k}"] for k in _FLOW_ARRAYS), regions=REGIONS,
+                  description="US-Korea 2024 baseline", market_specific=frozenset({"ROW"}))
+    flows.with_indexes({name: [a[k] for k in sorted((k for k in a if k.startswith(f"index.{name}.")),
+                                                    key=lambda k: int(k.rsplit(".", 1)[1]))]
+                        for name in Flows.INDEXES})
+    markets.remember(flows, {k.split(".", 1)[1]: a[k] for k in a if k.startswith("markets.")})
+    tables = {name: a[f"share.{name}"] for name in shares.TABLES}
+    for t in tables.values():
+        t.flags.writeable = False
+    return Prepared(flows, tuple(a["notes"].tolist()), tables,
+                    hs.Composition(a["composition.codes"], a["composition.weights"]))
 
 
 DATA_NOTES = [

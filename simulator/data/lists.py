@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import hs
-from . import catalog, us_trade
+from . import cache, catalog, us_trade
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,12 @@ LISTS = {
 def _us_hts10_lines() -> tuple[frozenset[str], frozenset[str]]:
     """Every HTS10 code of the US schedule and of the 2024 trade data (what a real ten-digit entry is), and their
     eight-digit prefixes."""
-    sched = catalog.read_csv("us-hts-2025", usecols=["hts"]).hts
-    trade = pd.Series(np.unique(us_trade.by_country().hs)).astype(str).str.zfill(10)
-    real = frozenset(sched[sched.str.len() == 10].tolist()) | frozenset(trade.tolist())
+    def build() -> cache.Arrays:
+        sched = catalog.read_csv("us-hts-2025", usecols=["hts"]).hts
+        trade = pd.Series(np.unique(us_trade.by_country().hs)).astype(str).str.zfill(10)
+        return {"lines": np.array(sorted(set(sched[sched.str.len() == 10].tolist()) | set(trade.tolist())), dtype=str)}
+
+    real = frozenset(cache.arrays("us-hts10-lines", build)["lines"].tolist())
     return real, frozenset(c[:8] for c in real)
 
 
@@ -110,8 +113,26 @@ def _frame(catalog_id: str):
     return catalog.read_csv(catalog_id, comment="#" if catalog_id == "us-country-eo-exempt" else None)
 
 
+@lru_cache(maxsize=1)
+def _all_split() -> cache.Arrays:
+    """Every list's codes and rejected entries, cleaned once per machine (``data.cache``)."""
+    def build() -> cache.Arrays:
+        out = {}
+        for name in LISTS:
+            good, bad = _clean(name)
+            out[f"{name}.codes"], out[f"{name}.rejected"] = np.array(good, dtype=str), np.array(bad, dtype=str)
+            out[f"{name}.unmatched"] = np.array(_unmatched(good), dtype=str)
+        return out
+    return cache.arrays("lists", build)
+
+
 @lru_cache(maxsize=None)
 def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    a = _all_split()
+    return tuple(a[f"{name}.codes"].tolist()), tuple(a[f"{name}.rejected"].tolist())
+
+
+def _clean(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     pl = LISTS[name]
     if pl.column is None:
         raw = pd.Series(catalog.read_lines(pl.catalog_id), dtype=object)
@@ -149,9 +170,13 @@ def _all_lines() -> list[str]:
 def unmatched(name: str) -> tuple[str, ...]:
     """Codes of a list that match no line of the 2025 US schedule or the 2024 US trade data: chapter 98-99 special
     provisions, and statistical suffixes of later HTS revisions. They cover nothing here, and runs say so."""
+    return tuple(_all_split()[f"{name}.unmatched"].tolist())
+
+
+def _unmatched(codes: tuple[str, ...]) -> tuple[str, ...]:
     lines = _all_lines()
     out = []
-    for c in codes(name):
+    for c in codes:
         i = bisect.bisect_left(lines, c)          # the first line >= c: a line under prefix c starts with c
         if not (i < len(lines) and lines[i].startswith(c)):
             out.append(c)

@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..markets import dense_groups
 from . import Outcome
 from .constant import power_area, producer_surplus
 
@@ -42,11 +43,34 @@ SHRINK_AFTER = 2        # Newton steps on every market before the unconverged on
 SHRINK_SHARE = 0.5      # ... if they hold less than this share of the flows
 MEMORY = 5            # steps the non-monotone backtracking looks back
 JACOBI_SWEEPS = 3       # for a coupling too large to solve exactly
+MAX_BLOCK = 16          # groups of coupled markets up to this size are solved as a batch of dense blocks
 MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppliers in several markets are approximated
 
 
 class ConvergenceError(InputError):
     pass
+
+
+def _components(pf_market: np.ndarray, pf_unknown: np.ndarray, n_markets: int, n_free: int) -> np.ndarray:
+    """For each market, the first market of the group joined to it through suppliers in several markets.
+
+    Each market starts as its own label; a supplier takes the smallest label of its markets, and a market the
+    smallest of its suppliers, until nothing changes. A supplier sells one product, so a group never leaves the
+    markets of one product and a few rounds settle it (no graph library to import for it)."""
+    label = np.arange(n_markets)
+    while True:
+        sup = np.full(n_free, n_markets)
+        np.minimum.at(sup, pf_unknown, label[pf_market])
+        new = label.copy()
+        np.minimum.at(new, pf_market, sup[pf_unknown])
+        while True:                                    # a label is a market of the same group: follow it down
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 class _Coupling:
@@ -72,19 +96,23 @@ class _Coupling:
             p, q = idx[starts[group] + within // k], idx[starts[group] + within % k]
             self.rows, self.cols = p[p != q], q[p != q]
             # only the coupled markets need the sparse solve; the others stay one division each
-            self.coupled, local = np.unique(np.r_[pf_market[self.rows], pf_market[self.cols]], return_inverse=True)
+            self.coupled, local = dense_groups(np.r_[pf_market[self.rows], pf_market[self.cols]], n_markets)
             self.local_rows, self.local_cols = local[:self.rows.size], local[self.rows.size:]
         self.exact = not shared.any() or self.rows is not None
         # markets joined through shared suppliers: with the exact step, a group's step is a Newton direction only
         # if all its markets take it together, so backtracking shortens whole groups (each market alone otherwise)
         self.group = np.arange(n_markets)
+        self.blocks = None
         if shared.any() and self.rows is not None:
-            from scipy.sparse import coo_matrix
-            from scipy.sparse.csgraph import connected_components
-            edges = coo_matrix((np.ones(pf_market.size), (pf_market, n_markets + pf_unknown)),
-                               shape=(n_markets + self.n_free,) * 2)
-            _, labels = connected_components(edges, directed=False)
-            _, self.group = np.unique(labels[:n_markets], return_inverse=True)
+            _, self.group = dense_groups(_components(pf_market, pf_unknown, n_markets, self.n_free), n_markets)
+            # the coupled system is block diagonal, one block per group: small blocks are solved all at once
+            _, block = dense_groups(self.group[self.coupled], n_markets)
+            order = np.argsort(block, kind="stable")
+            size = np.bincount(block)
+            at = np.empty(block.size, dtype=np.int64)
+            at[order] = np.arange(block.size) - np.repeat(np.cumsum(size) - size, size)
+            if size.max() <= MAX_BLOCK:
+                self.blocks = (block, at, int(size.max()), size.size)
         self.method = ("exact per market, Sherman-Morrison" if not shared.any() else
                        "exact, Woodbury: markets that share suppliers solved together" if self.rows is not None else
                        f"Woodbury, markets coupled by shared suppliers solved by {JACOBI_SWEEPS} Jacobi sweeps")
@@ -109,6 +137,16 @@ class _Coupling:
             k = np.zeros((n, n))
             np.add.at(k, (rows, cols), values)
             y[c] = np.linalg.solve(k, rhs[c])
+            return y
+        if self.blocks is not None:             # many small groups: one batched dense solve
+            block, at, width, count = self.blocks
+            k = np.zeros((count, width, width))
+            k[:, np.arange(width), np.arange(width)] = 1.0        # the padding of a smaller group solves to 0
+            k[block, at, at] = 0.0
+            np.add.at(k, (block[rows], at[rows], at[cols]), values)
+            b = np.zeros((count, width))
+            b[block, at] = rhs[c]
+            y[c] = np.linalg.solve(k, b[..., None])[block, at, 0]
             return y
         from scipy import sparse
         from scipy.sparse.linalg import spsolve
