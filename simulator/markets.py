@@ -129,13 +129,22 @@ FIELDS = ("market", "n_markets", "supplier", "n_suppliers", "product", "imp_coun
 
 
 def as_arrays(mk: Markets) -> dict[str, np.ndarray]:
-    """The structure as arrays, to store beside the flows (``data.cache``)."""
-    return {name: np.atleast_1d(np.asarray(getattr(mk, name))) for name in FIELDS}
+    """The structure as arrays, with the (supplier, market) pairs every model run uses, to store beside the flows
+    (``data.cache``)."""
+    out = {name: np.atleast_1d(np.asarray(getattr(mk, name))) for name in FIELDS}
+    idx, n_pairs = mk.supplier_market
+    out.update({"pair": idx, "n_pairs": np.array([n_pairs]), "supplier_first": mk.supplier_first})
+    out.update({f"pairs.{i}": a for i, a in enumerate(mk.pairs)})
+    return out
 
 
 def remember(flows: Flows, arrays: dict[str, np.ndarray]) -> None:
     """Use a structure read back from ``as_arrays`` for these flows instead of building it."""
-    _CACHE[flows] = Markets(**{name: int(arrays[name][0]) if name.startswith("n_") else arrays[name] for name in FIELDS})
+    mk = Markets(**{name: int(arrays[name][0]) if name.startswith("n_") else arrays[name] for name in FIELDS})
+    # what the cached properties would have stored
+    mk.__dict__.update(supplier_market=(arrays["pair"], int(arrays["n_pairs"][0])),
+                       supplier_first=arrays["supplier_first"], pairs=tuple(arrays[f"pairs.{i}"] for i in range(3)))
+    _CACHE[flows] = mk
 
 
 def _build(flows: Flows) -> Markets:

@@ -109,11 +109,16 @@ class Result:
                              "price_change": rp[f] - 1.0, "exports_base": exports[keep]})
 
     @cached_property
+    def _pair_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct (exporter, importer) keys, exporter * n + importer in ascending order, and each flow's."""
+        n = len(self.flows.countries)
+        return dense_groups(self.flows.exporter.astype(np.int64) * n + self.flows.importer, n * n)
+
+    @cached_property
     def pairs(self) -> pd.DataFrame:
         f = self.flows
         n = len(f.countries)
-        key = f.exporter.astype(np.int64) * n + f.importer
-        uniq, inv = dense_groups(key, n * n)
+        uniq, inv = self._pair_index
         base = np.bincount(inv, weights=self.value_base)
         new = np.bincount(inv, weights=self.value_new)
         names = np.array(f.countries, dtype=object)
@@ -166,8 +171,9 @@ class Result:
         names = dict(zip(t.chapter.tolist(), t.chapter_name.tolist()))
         n = len(f.countries)
         # grouped sums on integer keys (exporter, importer, chapter): sorted as the names are, no string groupby
-        key = (f.exporter.astype(np.int64) * n + f.importer) * 100 + hs.chapter(f.hs, f.hs_digits)
-        uniq, inv = np.unique(key, return_inverse=True)
+        pair_keys, pair = self._pair_index
+        ranked, inv = dense_groups(pair.astype(np.int64) * 100 + hs.chapter(f.hs, f.hs_digits), pair_keys.size * 100)
+        uniq = pair_keys[ranked // 100] * 100 + ranked % 100          # (exporter * n + importer) * 100 + chapter
         countries = np.array(f.countries, dtype=object)
         chapter = uniq % 100
         g = pd.DataFrame({"exporter": countries[uniq // 100 // n], "importer": countries[uniq // 100 % n],

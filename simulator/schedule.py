@@ -69,20 +69,28 @@ class Selector:
     def _match(self, flows: Flows) -> tuple[np.ndarray | None, np.ndarray | None]:
         # products: matched on the distinct codes, gathered to flows; countries: a lookup table per country
         ucodes, udigits, inverse = flows.hs_unique
-        hit = self._products.matches_unique(ucodes, udigits)
-        if self._excluded is not None:
-            hit &= ~self._excluded.matches_unique(ucodes, udigits)
         rows = None if self.exporters is None else flows.rows_of_exporters(self.exporters)
         if rows is not None and rows.size * 4 < len(flows):
+            # a few exporters: only their flows, and only the codes they trade
             if self.importers is not None:
                 rows = rows[_member(self.importers, flows)[flows.importer[rows]]]
-            return np.sort(rows if hit.all() else rows[hit[inverse[rows]]]), None
+            if not self._products.match_all or self._excluded is not None:
+                codes, back = np.unique(inverse[rows], return_inverse=True)
+                rows = rows[self._hit(ucodes[codes], udigits[codes])[back.ravel()]]
+            return (rows if len(self.exporters) == 1 else np.sort(rows)), None     # one exporter's rows are sorted
+        hit = self._hit(ucodes, udigits)
         m = None if hit.all() else hit[inverse]          # "*" needs no gather
         for chosen, side in ((self.importers, flows.importer), (self.exporters, flows.exporter)):
             if chosen is not None:
                 table = _member(chosen, flows)
                 m = table[side] if m is None else np.logical_and(m, table[side], out=m)
         return None, np.ones(len(flows), dtype=bool) if m is None else m
+
+    def _hit(self, ucodes: np.ndarray, udigits: np.ndarray) -> np.ndarray:
+        hit = self._products.matches_unique(ucodes, udigits)
+        if self._excluded is not None:
+            hit &= ~self._excluded.matches_unique(ucodes, udigits)
+        return hit
 
     def mask(self, flows: Flows) -> np.ndarray:
         rows, m = self._matched(flows)
