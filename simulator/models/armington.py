@@ -177,39 +177,50 @@ class _Demand:
         """The same demand in the markets of the given flows (whole markets)."""
         return _Demand(sub_mk, self.share[flows], self.log_rT[flows], self.sigma[flows], self.eta[flows])
 
-    def at(self, log_rp):
+    def at(self, log_rp, rows=None):
         """Per flow m1/m0 and per market log rP at the suppliers' log world prices ``log_rp`` (None: unchanged);
         with the weights share * rq ** (1 - sigma) (scaled per market) and their market totals, whose ratio is
-        each flow's share of its market at new prices."""
+        each flow's share of its market at new prices. With ``rows`` (every flow of some whole markets, ascending)
+        only those flows (``log_rp`` given for them) and their markets: the same numbers, summed in the same order."""
         mk = self.mk
-        log_rq = self.log_rT if log_rp is None else self.log_rT + log_rp
+        if rows is None:
+            share, log_rT, one_minus_sigma, sigma, market = self.share, self.log_rT, self.one_minus_sigma, self.sigma, mk.market
+        else:
+            share, log_rT, one_minus_sigma, sigma, market = (a[rows] for a in (
+                self.share, self.log_rT, self.one_minus_sigma, self.sigma, mk.market))
+        log_rq = log_rT if log_rp is None else log_rT + log_rp
         # in place where it can be: at BACI scale every new array is 80 MB of fresh pages
         with np.errstate(over="ignore", invalid="ignore"):
-            weighted = np.multiply(self.one_minus_sigma, log_rq)
+            weighted = np.multiply(one_minus_sigma, log_rq)
             np.exp(weighted, out=weighted)
-            np.multiply(weighted, self.share, out=weighted)
-            total = mk.sum(weighted)
+            np.multiply(weighted, share, out=weighted)
+            total = np.bincount(market, weights=weighted, minlength=mk.n_markets)
         amax = np.zeros(mk.n_markets)
         bad = ~np.isfinite(total) | ((total < 1e-280) & self.live)
+        if rows is not None:
+            involved = np.zeros(mk.n_markets, dtype=bool)
+            involved[market] = True
+            bad &= involved
         if bad.any():
             # (1 - sigma) ln rq overflowed or underflowed in these markets (very large sigma and price changes):
             # a log-sum-exp there, shifted by the market's largest term
-            lines = np.flatnonzero(bad[mk.market] & (self.share > 0))
-            a = self.one_minus_sigma[lines] * log_rq[lines]
+            lines = np.flatnonzero(bad[market] & (share > 0))
+            a = one_minus_sigma[lines] * log_rq[lines]
             shift = np.full(mk.n_markets, -np.inf)
-            np.maximum.at(shift, mk.market[lines], a)
+            np.maximum.at(shift, market[lines], a)
             amax[bad] = np.where(np.isfinite(shift[bad]), shift[bad], 0.0)
-            weighted[bad[mk.market]] = 0.0
-            weighted[lines] = self.share[lines] * np.exp(a - amax[mk.market[lines]])
-            total = np.where(bad, np.bincount(mk.market[lines], weights=weighted[lines], minlength=mk.n_markets), total)
+            weighted[bad[market]] = 0.0
+            weighted[lines] = share[lines] * np.exp(a - amax[market[lines]])
+            total = np.where(bad, np.bincount(market[lines], weights=weighted[lines], minlength=mk.n_markets), total)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_p = (amax + np.log(total)) / np.where(self.cobb_douglas, 1.0, 1.0 - self.sigma_m)
         if self.cobb_douglas.any():                         # sigma = 1: the geometric mean
-            log_p = np.where(self.cobb_douglas, mk.sum(self.share * log_rq), log_p)
+            log_p = np.where(self.cobb_douglas, np.bincount(market, weights=share * log_rq, minlength=mk.n_markets),
+                             log_p)
         # m1/m0 = (rq / rP) ** -sigma * rP ** eta = exp((sigma + eta) ln rP - sigma ln rq)
         with np.errstate(over="ignore", invalid="ignore"):
-            ratio = ((self.sigma_m + self.eta_m) * log_p)[mk.market]
-            ratio -= self.sigma * log_rq
+            ratio = ((self.sigma_m + self.eta_m) * log_p)[market]
+            ratio -= sigma * log_rq
             np.exp(ratio, out=ratio)
         return ratio, log_p, weighted, total
 
@@ -282,6 +293,22 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         r = eps_free * x - np.log(np.maximum(sold_all[free], 1e-300) / X0_free)
         return weighted, total, sold_flow, sold_all, r
 
+    def evaluate_again(x, rows, into):
+        """``into``, the state at a point that differs from x only in the suppliers of ``rows`` (every flow of some
+        whole groups of markets), brought to x by evaluating those flows alone: each sum runs over the same flows
+        in the same order as in ``evaluate``, so the numbers are the same to the last bit."""
+        weighted, total, sold_flow, sold_all, r = into
+        ratio, _, weighted[rows], again = dem.at(np.append(x, 0.0)[flow_unknown[rows]], rows)
+        touched = np.unique(mk.market[rows])
+        total[touched] = again[touched]
+        sold_flow[rows] = v0[rows] * ratio
+        suppliers = mk.supplier[rows]
+        sold_all[suppliers] = np.bincount(suppliers, weights=sold_flow[rows], minlength=mk.n_suppliers)[suppliers]
+        mine = np.unique(where[suppliers])
+        mine = mine[mine >= 0]
+        r[mine] = eps_free[mine] * x[mine] - np.log(np.maximum(sold_all[free[mine]], 1e-300) / X0_free[mine])
+        return into
+
     def residual(x):
         return evaluate(x)[-1]
 
@@ -348,9 +375,14 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
             np.maximum.at(widest, group, biggest)
             alpha = np.minimum(1.0, MAX_STEP / np.maximum(widest, 1e-300))
         reference_g = np.bincount(group, weights=reference, minlength=n_groups)
+        trial, halved = None, None
         for _ in range(MAX_HALVINGS):
             scale = coupling.per_supplier(alpha[group], sup_market)
-            trial = evaluate(x - scale * step)
+            if halved is None or not coupling.exact:
+                trial = evaluate(x - scale * step)
+            else:
+                # groups of markets share no supplier with each other: only the halved ones change
+                trial = evaluate_again(x - scale * step, np.flatnonzero(halved[group][mk.market]), trial)
             after = merit(trial[-1])
             if not coupling.exact and after.sum() < reference.sum():
                 break                        # an approximate step that lowers the total goes ahead
@@ -359,6 +391,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
             if not worse.any():
                 break
             alpha[worse] *= 0.5
+            halved = worse
         x, state = x - scale * step, trial
     else:
         if not polish:
