@@ -306,6 +306,28 @@ def explain(
 
 
 @app.command()
+def backtest(
+    file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
+    year: Annotated[int, typer.Option("--year", min=2025, max=2025, help="The year to test (the realised data covers 2025).")] = 2025,
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
+):
+    """Modelled against realised, month by month: US customs duties, imports, the effective tariff, and imports
+    from Korea, China, Japan, Germany and Taiwan (Treasury and Census)."""
+    fmt = _output_format(format, output)
+    with _handled():
+        from . import backtest as bt_model
+        from .report import backtest as bt_report
+        bt, warnings = bt_model.run(file, year)
+        _warn(warnings)
+        if fmt == "table":
+            _emit(output, table=bt_report.renderable(bt), width=120)
+        else:
+            _emit(output, text={"json": bt_report.to_json, "csv": bt_report.to_csv,
+                                "markdown": bt_report.to_markdown}[fmt](bt))
+
+
+@app.command()
 def schema():
     """Print the JSON Schema of the scenario language (for editors)."""
     with _handled():
