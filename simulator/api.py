@@ -24,6 +24,7 @@ from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
+from .scenario.resolve import sector_defaults
 from .scenario.schema import SECTIONS
 from .schedule import Plan, Schedule, compile_schedule
 
@@ -120,9 +121,11 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     el = spec.elasticities
     supply = "price takers (infinite export supply)" if math.isinf(el.export_supply) else f"export supply {el.export_supply:g}"
     overrides = f"; {len(el.overrides)} override(s)" if el.overrides else ""
+    sector = "".join(f"; {d.name} (export supply {d.override.export_supply:g}, a sector default)"
+                     for d in sector_defaults(sf, flows))
     notes = [
         f"Model '{spec.model.name}': {DESCRIPTIONS[spec.model.name]}; import demand elasticity {el.import_demand:g}, "
-        f"{supply}{overrides}.",
+        f"{supply}{sector}{overrides}.",
         CLOSURE_NOTE,
         *([f"Scenario: {spec.description}"] if spec.description else []),
         *data.notes,

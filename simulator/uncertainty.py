@@ -2,13 +2,13 @@
 
 Distributions, centred on each scenario's point values (the median of every distribution is the point value):
 
-- substitution (per market): lognormal, log-sd from the source estimates where they exist: for a US market whose
-  point value is the median of n Broda-Weinstein HTS10 estimates, the standard error of that median,
-  1.2533 s / sqrt(n), with s the standard deviation of their logs; elsewhere the median of those (``pooled``).
+- substitution (per market): lognormal, the posterior of the robust estimate (``data.elasticities``): for a US HS6
+  market, log-sd sqrt(w se^2), with w the weight of its own estimates and se^2 their sampling variance; elsewhere
+  the median of those.
 - import demand (per market): -|eta| times a lognormal factor with log-sd 0.3 (a stated assumption).
 - export supply (per supplier): lognormal with log-sd 0.5 (a stated assumption); price takers stay price takers.
 
-Drawn substitution elasticities are kept within the range of the Broda-Weinstein estimates (``sigma_range``).
+Drawn substitution elasticities are kept between the smallest estimate and the robust cap (``sigma_range``).
 
 Draws are independent across markets and suppliers. The draws axis is folded into the flow axis: a chunk of
 D draws is solved as one problem of D copies of the markets, each with its own elasticities, by the same
@@ -25,12 +25,12 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 
 import numpy as np
 
 from . import equilibrium
-from .data import catalog
+from .data import elasticities as bundled
 from .equilibrium import Solution
 from .errors import InputError
 from .flows import Flows
@@ -45,36 +45,25 @@ FLOWS_PER_CHUNK = 125_000        # small chunks stay in the processor's cache (m
 PERCENTILES = (5, 50, 95)
 
 
-@lru_cache(maxsize=1)
-def _bw_estimates() -> tuple[dict[int, float], float, tuple[float, float]]:
-    """Per HS6: the standard error (in logs) of the median of the Broda-Weinstein HTS10 estimates under it,
-    1.2533 s / sqrt(n), the uncertainty of the statistic used as the point value; the median of those; and the
-    smallest and largest estimate."""
-    bw = catalog.read_csv("sigma-bw-us-hts10")
-    sigma = bw.sigma.astype(float)
-    g = np.log(sigma).groupby(bw.hts.str[:6].astype("int64"))
-    n = g.count()
-    se = (1.2533 * g.std(ddof=1) / np.sqrt(n))[n >= 2].dropna()
-    return {int(k): float(v) for k, v in se.items()}, float(se.median()), (float(sigma.min()), float(sigma.max()))
-
-
 def sigma_range() -> tuple[float, float]:
-    """Drawn elasticities of substitution are kept within the range of the Broda-Weinstein estimates: a
-    lognormal with the wide spread of a median of two estimates would otherwise draw values no estimate supports
-    (and beyond which the world-price solve loses precision)."""
-    return _bw_estimates()[2]
+    """Drawn elasticities of substitution are kept between the smallest Broda-Weinstein estimate and the cap of
+    the robust treatment (``data.elasticities``): the cap is part of what the point values assume."""
+    r = bundled.robust_us_hs6()
+    return r.lowest, r.cap
 
 
 def sigma_logsd(flows: Flows, mk: Markets) -> np.ndarray:
-    """Per market: the log-sd of its elasticity of substitution."""
-    spread, pooled, _ = _bw_estimates()
+    """Per market: the log-sd of its elasticity of substitution, the posterior log-sd of the robust estimate for a
+    US HS6 market; elsewhere the median of those."""
+    r = bundled.robust_us_hs6()
+    pooled = float(r.logsd.median())
     first = mk.first
     out = np.full(mk.n_markets, pooled)
     if "USA" in flows.countries:
         us = flows.importer[first] == flows.index("USA")
         code, digits = mk.product[first] // 16, mk.product[first] % 16
-        for k in np.flatnonzero(us & (digits == 6)):
-            out[k] = spread.get(int(code[k]), pooled)
+        pick = np.flatnonzero(us & (digits == 6))
+        out[pick] = r.logsd.reindex(code[pick]).fillna(pooled).to_numpy()
     return out
 
 

@@ -25,7 +25,7 @@ def scenario(tmp_path, body: str, eta: float = ETA):
     (tmp_path / "f.csv").write_text(FLOWS)
     path = tmp_path / "s.toml"
     path.write_text(f'name = "t"\n[model]\nname = "constant"\n[data]\nflows = "f.csv"\nregions = ["RW"]\n'
-                    f'[elasticities]\nimport_demand = {eta}\n' + body)
+                    f'[elasticities]\nimport_demand = {eta}\nexport_supply = inf\n' + body)
     return path
 
 

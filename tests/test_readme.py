@@ -31,8 +31,8 @@ def test_readme_own_data_example_runs(root, tmp_path):
     assert res.exit_code == 0, res.output
     pairs = {(p["exporter"], p["importer"]): p for p in json.loads(res.stdout)["pairs"]}
     # Armington (the default) in HOME's market: spending shares 110/165 and 55/165; RW's landed price
-    # rises by 1.30 / 1.10; no estimate for these regions, so sigma = 1.5 (the default); eta = -1
-    s_home, s_rw, rq, sigma = 110 / 165, 55 / 165, 1.30 / 1.10, 1.5
+    # rises by 1.30 / 1.10; no estimate for these regions, so sigma = 3.1 (the default); eta = -1; price takers
+    s_home, s_rw, rq, sigma = 110 / 165, 55 / 165, 1.30 / 1.10, 3.1
     rP = (s_home + s_rw * rq ** (1 - sigma)) ** (1 / (1 - sigma))
     assert abs(pairs[("RW", "HOME")]["value_new"] - 50 * (rq / rP) ** -sigma / rP) < 1e-9
     assert abs(pairs[("HOME", "HOME")]["value_new"] - 100 * rP ** sigma / rP) < 1e-9

@@ -184,7 +184,7 @@ def test_good_table_output(tmp_path):
 def test_only_required_columns(tmp_path):
     """Without base_rate every base tariff is 0, so base revenue is 0 and a 10% tariff gives v0 * 1.1 ** eta."""
     (tmp_path / "f.csv").write_text("importer,exporter,hs,value\nUSA,RW,01,200\nRW,USA,02,100\n", "utf-8")
-    body = '[elasticities]\nimport_demand = -2.0\n\n[[measures]]\nid = "t"\nrate = 0.1\nimporter = "USA"\n'
+    body = '[elasticities]\nimport_demand = -2.0\nexport_supply = inf\n\n[[measures]]\nid = "t"\nrate = 0.1\nimporter = "USA"\n'
     doc = run_json(scenario_for(tmp_path, "f.csv", body=body))
     rows = {r["country"]: r for r in doc["countries"]}
     assert rows["USA"]["tariff_revenue_base"] == 0.0

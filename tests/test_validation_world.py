@@ -9,6 +9,7 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator import api
@@ -41,3 +42,22 @@ def test_revenue_within_allowed_share_of_treasury():
     usa = result.countries[result.countries.country == "USA"].iloc[0]
     ours = usa.tariff_revenue_new / 1e9
     assert abs(ours / row["published"] - 1) <= row["allowed_share"], f"revenue {ours:.1f} bn vs {row['published']} bn"
+
+
+def test_foreign_exporters_absorb_a_share_within_the_evidence():
+    row = PUBLISHED["pass_through"][0]
+    result, _ = api.run(IN_FORCE, as_of=dt.date(2025, 12, 1))
+    f = result.flows
+    into = (f.importer == f.index("USA")) * f.value
+    absorbed = -(into * np.log(result.outcome.price_ratio)).sum() / (into * (np.log1p(result.t1) - np.log1p(result.t0))).sum()
+    assert row["low"] <= absorbed <= row["high"], f"exporters absorb {absorbed:.1%} ({row['source']})"
+
+
+@pytest.mark.parametrize("row", PUBLISHED["korea"], ids=lambda r: r["scenario"])
+def test_korea_estimates_agree_in_sign_and_order_of_magnitude(row):
+    result, _ = api.run(ROOT / "scenarios" / row["scenario"])
+    pair = result.pairs[(result.pairs.exporter == "KOR") & (result.pairs.importer == "USA")].iloc[0]
+    ours = 100 * (pair.value_new / pair.value_base - 1)
+    for published in row["published"]:
+        assert ours * published > 0, f"{row['case']}: tariffsim {ours:+.1f}% vs {published:+.1f}% ({row['source']})"
+        assert 1 / 3 <= ours / published <= 3, f"{row['case']}: tariffsim {ours:+.1f}% vs {published:+.1f}%"

@@ -6,6 +6,7 @@ expanded here. The output is plain data (``schedule.Plan``); no arrays are touch
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 from .. import countries as country_codes
@@ -15,6 +16,7 @@ from ..data import lists, shares
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
 from ..schedule import (CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector)
+from .defaults import SECTOR_DEFAULTS
 from .loader import ScenarioFile
 
 
@@ -107,12 +109,35 @@ def _list_prefixes(name: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(c), len(c)) for c in lists.codes(name))     # the list's codes are clean digit strings
 
 
+def sector_defaults(sf: ScenarioFile, flows: Flows) -> list:
+    """The evidence-specific defaults (``scenario.defaults``) that apply to this scenario and its data: those whose
+    elasticity the scenario leaves unset, on countries the data has."""
+    el = sf.spec.elasticities
+    if not el.sector_defaults:
+        return []
+    have = set(flows.countries)
+    out = []
+    for d in SECTOR_DEFAULTS:
+        if any(getattr(d.override, k) is not None and k in el.model_fields_set
+               for k in ("import_demand", "substitution", "export_supply")):
+            continue
+        # on the countries the data has (a user's flows file may hold only some of them)
+        scope = {k: [c for c in getattr(d.override, k) if c == "*" or c in have] for k in ("importer", "exporters")}
+        if all(scope.values()):
+            out.append(dataclasses.replace(d, override=d.override.model_copy(update=scope)))
+    return out
+
+
 def resolve_elasticities(sf: ScenarioFile, flows: Flows) -> list:
-    """The scenario's elasticity overrides as selectors over flows."""
+    """The elasticity overrides as selectors over flows: the sector defaults that apply, then the scenario's own
+    (later ones win where they overlap)."""
     from ..parameters import ElasticityRule
     r = _Resolver(sf, flows)
-    out = [ElasticityRule(r.selector(o, "elasticities.overrides", i), o.import_demand, o.substitution, o.export_supply)
-           for i, o in enumerate(sf.spec.elasticities.overrides)]
+    out = [ElasticityRule(r.selector(d.override, "elasticities.sector_defaults", i), d.override.import_demand,
+                          d.override.substitution, d.override.export_supply)
+           for i, d in enumerate(sector_defaults(sf, flows))]
+    out += [ElasticityRule(r.selector(o, "elasticities.overrides", i), o.import_demand, o.substitution, o.export_supply)
+            for i, o in enumerate(sf.spec.elasticities.overrides)]
     if r.problems:
         raise InputError(r.problems)
     return out
