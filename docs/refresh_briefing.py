@@ -10,7 +10,6 @@ the quoted tables are current.
 
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 import sys

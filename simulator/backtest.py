@@ -86,9 +86,9 @@ def _mean_2024(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def run(scenario: str | Path, year: int = 2025) -> tuple[Backtest, list[str]]:
+def run(scenario: "api.ScenarioFile | str | Path", year: int = 2025) -> tuple[Backtest, list[str]]:
     """The back-test of a scenario of measures in force, month by month through ``year``."""
-    sf = api.load_scenario(scenario)
+    sf = scenario if isinstance(scenario, api.ScenarioFile) else api.load_scenario(scenario)
     months = [dt.date(year, m, 1) for m in range(1, 13)]
     # duties are paid about a month after entry (CBP's periodic monthly statement: by the 15th working day of the
     # next month), so a month's collections answer the previous month's measures

@@ -198,11 +198,7 @@ def compare(
         with _dask_client(dask) as client:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
         _warn(warnings)
-        if fmt == "table":
-            _emit(output, table=render_compare.renderable(cmp), width=160)
-        else:
-            _emit(output, text={"json": render_compare.to_json, "csv": render_compare.to_csv,
-                                "markdown": render_compare.to_markdown}[fmt](cmp))
+        _emit_with(render_compare, cmp, fmt, output, width=160)
 
 
 def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
@@ -227,6 +223,14 @@ def _run_path(sf, text: str, fmt: str, output: Optional[Path]):
 def _warn(warnings: list[str], as_errors: bool = False) -> None:
     for w in warnings:
         err.print(f"{'error' if as_errors else 'warning'}: {w}", markup=False)
+
+
+def _emit_with(renderer, value, fmt: str, output: Optional[Path], width: int) -> None:
+    """``value`` through a report module that has renderable, to_json, to_csv and to_markdown."""
+    if fmt == "table":
+        _emit(output, table=renderer.renderable(value), width=width)
+    else:
+        _emit(output, text=getattr(renderer, {"json": "to_json", "csv": "to_csv", "markdown": "to_markdown"}[fmt])(value))
 
 
 def _emit(output: Optional[Path], table=None, text: Optional[str] = None, width: int = 140) -> None:
@@ -320,11 +324,26 @@ def backtest(
         from .report import backtest as bt_report
         bt, warnings = bt_model.run(file, year)
         _warn(warnings)
-        if fmt == "table":
-            _emit(output, table=bt_report.renderable(bt), width=120)
+        _emit_with(bt_report, bt, fmt, output, width=120)
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="table (default) or json.")] = None,
+):
+    """Fit the import demand elasticity to the 2025 US effective tariff (April-August) and evaluate it on
+    September-December; about a minute."""
+    with _handled():
+        from . import calibrate as fit
+        from .report import calibration
+        c = fit.run(file)
+        if format is not None and format.value == "json":
+            sys.stdout.write(calibration.to_json(c))
+        elif format is not None and format.value != "table":
+            raise typer.BadParameter("calibrate writes a table or json", param_hint="--format")
         else:
-            _emit(output, text={"json": bt_report.to_json, "csv": bt_report.to_csv,
-                                "markdown": bt_report.to_markdown}[fmt](bt))
+            out.print(calibration.renderable(c))
 
 
 @app.command()

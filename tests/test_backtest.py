@@ -83,3 +83,32 @@ def test_cli_rejects_a_year_without_data_and_a_missing_file(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "simulator.cli", "backtest", str(tmp_path / "nope.toml")],
                              cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode == 1 and "nope.toml" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    from simulator import calibrate
+    return calibrate.run(IN_FORCE)
+
+
+def test_calibration_fits_on_some_months_and_evaluates_on_the_others(calibration):
+    c = calibration
+    assert not set(c.fit_months) & set(c.evaluate_months)
+    etas = [e for e, _ in c.grid]
+    assert min(etas) < c.eta < max(etas) and c.se > 0
+    best = min(c.grid, key=lambda g: g[1])
+    assert abs(c.eta - best[0]) <= 0.5                       # the refined minimum sits beside the grid's
+    assert c.rmse_fit["fitted"] <= c.rmse_fit["default"] + 1e-12   # fitted: no worse where it was fitted
+
+
+def test_calibrate_command_prints_the_fit(calibration, monkeypatch):
+    from typer.testing import CliRunner
+    from simulator import calibrate
+    from simulator.cli import app
+    monkeypatch.setattr(calibrate, "run", lambda *a, **k: calibration)
+    r = CliRunner().invoke(app, ["calibrate", str(IN_FORCE), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["eta"] == pytest.approx(calibration.eta) and doc["fit_months"] == list(calibration.fit_months)
+    table = CliRunner().invoke(app, ["calibrate", str(IN_FORCE)])
+    assert table.exit_code == 0 and "Import demand elasticity fitted" in table.stdout

@@ -89,3 +89,13 @@ def test_briefing_bands_are_current(root):
                          draws=Draws(200, 1))
     md = render.to_markdown(cmp)
     assert md[md.index("| Figure (5% – 95%)"):].strip() in text
+
+
+def test_briefing_sensitivity_table_is_current(root):
+    """The briefing's table of each elasticity across the evidence is what docs/examples/sensitivity/table.py prints."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("sensitivity_table", root / "docs" / "examples" / "sensitivity" / "table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (root / "docs" / "us-korea-2025.md").read_text("utf-8")
+    assert module.table().strip() in text
