@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import dataclasses
@@ -239,19 +240,31 @@ def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
         raise InputError(Problem(None, "--path", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
     if end < start:
         raise InputError(Problem(None, "--path", f"the end {end} is before the start {start}"))
-    out, d = [], start
+    out = []
     months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(step)
-    while d <= end:
+    for k in range(5001):
+        # every date counted from the start, so a month's end stays a month's end (31 Jan, 28 Feb, 31 Mar)
+        d = _add_months(start, k * months) if months else _add_days(start, k * (7 if step == "weekly" else 1))
+        if d is None or d > end:
+            return out
         out.append(d)
-        if months:
-            m = d.month - 1 + months
-            d = d.replace(year=d.year + m // 12, month=m % 12 + 1, day=1) if d.day == 1 else \
-                dt.date(d.year + m // 12, m % 12 + 1, min(d.day, 28))
-        else:
-            d = d + dt.timedelta(days=7 if step == "weekly" else 1)
-        if len(out) > 5000:
-            raise InputError(Problem(None, "--path", "more than 5,000 dates; choose a longer step"))
-    return out
+    raise InputError(Problem(None, "--path", "more than 5,000 dates; choose a longer step"))
+
+
+def _add_months(d: dt.date, months: int) -> dt.date | None:
+    """The same day ``months`` later, or the month's last day where it is shorter (None past year 9999)."""
+    m = d.month - 1 + months
+    year, month = d.year + m // 12, m % 12 + 1
+    if year > dt.MAXYEAR:
+        return None
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _add_days(d: dt.date, days: int) -> dt.date | None:
+    try:
+        return d + dt.timedelta(days=days)
+    except OverflowError:               # past year 9999
+        return None
 
 
 def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], list[str]]:

@@ -145,9 +145,9 @@ def run(
     detail: Annotated[Optional[Detail], typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
     path: Annotated[Optional[str], typer.Option("--path", help="Evaluate on a series of dates: START:END:STEP, e.g. "
                                                 "2025-01-01:2026-01-01:monthly (step: daily, weekly, monthly, quarterly, yearly).")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=1, help="Add 5/50/95 percentile bands from this many "
+    draws: Annotated[Optional[int], typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
                                                  "draws of the elasticities.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws (the same seed gives the same bands).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more (the same seed gives the same bands).")] = 0,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run the draws on Dask: 'local' starts a local "
                                                 "cluster, or give a scheduler address (tcp://host:8786).")] = None,
 ):
@@ -162,6 +162,7 @@ def run(
         from .report.terminal import renderable
 
         sf = api.with_basis(api.load_scenario(file), basis)
+        _refuse_inputs(output, sf.inputs())
         if path is not None:
             _run_path(sf, path, fmt, output)
             return
@@ -181,9 +182,9 @@ def compare(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
     basis: Annotated[Optional[str], typer.Option("--basis", help="Override every file's [data] basis.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=1, help="Add 5/50/95 percentile bands from this many "
+    draws: Annotated[Optional[int], typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
                                                  "draws of the elasticities (the same draws for every scenario).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run the scenarios as a sweep on Dask: 'local' or a "
                                                 "scheduler address.")] = None,
 ):
@@ -195,6 +196,8 @@ def compare(
     with _handled():
         from . import api
         from .report import compare as render_compare
+        if output is not None:
+            _refuse_inputs(output, [p for f in files for p in api.load_scenario(f).inputs()])
         with _dask_client(dask) as client:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
         _warn(warnings)
@@ -223,6 +226,17 @@ def _run_path(sf, text: str, fmt: str, output: Optional[Path]):
 def _warn(warnings: list[str], as_errors: bool = False) -> None:
     for w in warnings:
         err.print(f"{'error' if as_errors else 'warning'}: {w}", markup=False)
+
+
+def _refuse_inputs(output: Optional[Path], inputs) -> None:
+    """-o must not name a file the run reads: writing it would destroy the input."""
+    from .errors import InputError, Problem
+    if output is None:
+        return
+    target = Path(output).resolve()
+    if any(target == Path(p).resolve() for p in inputs):
+        raise InputError(Problem(str(output), None, "is a file this run reads (a scenario, a file it extends, its flows "
+                                 "or a source): choose another output file"))
 
 
 def _emit_with(renderer, value, fmt: str, output: Optional[Path], width: int) -> None:
@@ -320,8 +334,10 @@ def backtest(
     from Korea, China, Japan, Germany and Taiwan (Treasury and Census)."""
     fmt = _output_format(format, output)
     with _handled():
-        from . import backtest as bt_model
+        from . import api, backtest as bt_model
         from .report import backtest as bt_report
+        if output is not None:
+            _refuse_inputs(output, api.load_scenario(file).inputs())
         bt, warnings = bt_model.run(file, year)
         _warn(warnings)
         _emit_with(bt_report, bt, fmt, output, width=120)
@@ -473,6 +489,7 @@ def data_import(
     with _handled():
         from .data import importers
         importers.check_output(output)
+        _refuse_inputs(output, [source, *(p for p in (country_codes, concordance) if p is not None)])
         result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
                                    hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
         importers.write(result, output)
@@ -482,6 +499,10 @@ def data_import(
 
 
 def main():
+    # UTF-8 whatever the console's encoding (cp949 on Korean Windows): the tables print arrows and minus signs
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
     app()
 
 

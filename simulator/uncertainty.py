@@ -14,8 +14,8 @@ Draws are independent across markets and suppliers. The draws axis is folded int
 D draws is solved as one problem of D copies of the markets, each with its own elasticities, by the same
 vectorised model, never by a loop over draws; finite export supply starts each draw's Newton from the point
 solution. Quotas, commitments and specific duties need their own instrument solve per draw, so those scenarios
-go draw by draw. Chunks have a fixed size and their own seed (spawned from the run's seed), so the bands are the
-same whether the chunks run in threads here or on a Dask cluster.
+go draw by draw. Every draw has its own seed (spawned from the run's seed), so draw k is the same numbers whatever
+chunk it falls in and whether the chunks run in threads here or on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -72,11 +72,12 @@ class Draws:
     n: int
     seed: int
 
-    def chunks(self, n_flows: int) -> list[tuple[int, np.random.SeedSequence]]:
-        """(draws in the chunk, its seed), of a fixed size for a given dataset."""
-        size = max(1, min(self.n, FLOWS_PER_CHUNK // max(n_flows, 1)))
-        counts = [size] * (self.n // size) + ([self.n % size] if self.n % size else [])
-        return list(zip(counts, np.random.SeedSequence(self.seed).spawn(len(counts))))
+    def chunks(self, n_flows: int, flows_per_chunk: int | None = None) -> list[tuple[int, list[np.random.SeedSequence]]]:
+        """(draws in the chunk, the seed of each), of a fixed size for a given dataset. Every draw has its own seed,
+        spawned from the run's, so draw k is the same numbers whatever chunk it falls in."""
+        size = max(1, min(self.n, (flows_per_chunk or FLOWS_PER_CHUNK) // max(n_flows, 1)))
+        seeds = np.random.SeedSequence(self.seed).spawn(self.n)
+        return [(len(part), part) for part in (seeds[i:i + size] for i in range(0, self.n, size))]
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,22 +181,28 @@ def _layout(problem: DrawProblem, count: int) -> _Layout:
         return per_count[count]
 
 
-def solve_chunk(problem: DrawProblem, count: int, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
-    """Draw `count` sets of elasticities and return per-draw headline arrays (draw x pair / country)."""
+def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequence]) -> dict[str, np.ndarray]:
+    """Draw `count` sets of elasticities, each from its own seed, and return per-draw headline arrays (draw x pair /
+    country)."""
     flows, p, sol = problem.flows, problem.params, problem.solution
     mk = markets(flows)
     n = len(flows)
-    rng = np.random.default_rng(seed)
     first, sfirst = mk.first, mk.supplier_first
-    sigma = p.sigma[first] * np.exp(problem.sigma_sd * rng.standard_normal((count, mk.n_markets)))
+    eps_point = p.eps[sfirst]
+    supply = np.isfinite(eps_point).any()          # price takers stay price takers: nothing to draw
+    normals = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        normals.append((rng.standard_normal(mk.n_markets), rng.standard_normal(mk.n_markets),
+                        rng.standard_normal(mk.n_suppliers) if supply else None))
+    z_sigma, z_eta = np.stack([z[0] for z in normals]), np.stack([z[1] for z in normals])
+    sigma = p.sigma[first] * np.exp(problem.sigma_sd * z_sigma)
     lo, hi = sigma_range()                  # widened to the point value where a scenario sets one outside it
     sigma = np.clip(sigma, np.minimum(lo, p.sigma[first]), np.maximum(hi, p.sigma[first]))
-    eta = p.eta[first] * np.exp(ETA_LOGSD * rng.standard_normal((count, mk.n_markets)))
-    eps_point = p.eps[sfirst]
-    if np.isfinite(eps_point).any():
-        eps = np.where(np.isfinite(eps_point),
-                       eps_point * np.exp(EPS_LOGSD * rng.standard_normal((count, mk.n_suppliers))), np.inf)
-    else:                                   # price takers stay price takers: nothing to draw
+    eta = p.eta[first] * np.exp(ETA_LOGSD * z_eta)
+    if supply:
+        eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * np.stack([z[2] for z in normals])), np.inf)
+    else:
         eps = np.broadcast_to(eps_point, (count, mk.n_suppliers))
     lay = _layout(problem, count)
 

@@ -382,3 +382,60 @@ def test_console_script_bad_scenario_exit_code():
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
     assert len(lines) == 3 and all(ln.startswith("error: several_problems.toml: ") for ln in lines), lines
+
+
+def test_output_never_overwrites_an_input_of_the_run(tmp_path):
+    (tmp_path / "flows.csv").write_text("importer,exporter,hs,value\nUSA,KOR,870323,10\nUSA,JPN,870323,20\n")
+    base = tmp_path / "base.toml"
+    base.write_text('name = "b"\n[data]\nflows = "flows.csv"\n')
+    top = tmp_path / "top.toml"
+    top.write_text('name = "t"\nextends = "base.toml"\n[[measures]]\nid = "m"\nrate = 0.1\nimporter = "USA"\n')
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for target in ("top.toml", "base.toml", "flows.csv"):
+        r = CliRunner().invoke(app, ["run", str(top), "-f", "json", "-o", str(tmp_path / target)])
+        assert r.exit_code == 1 and "is a file this run reads" in r.stderr, (target, r.stderr)
+    r = CliRunner().invoke(app, ["compare", str(top), str(base), "-f", "csv", "-o", str(tmp_path / "base.toml")])
+    assert r.exit_code == 1 and "is a file this run reads" in r.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_output_files_get_the_users_mode(tmp_path):
+    out = tmp_path / "r.json"
+    old = os.umask(0o022)
+    try:
+        assert CliRunner().invoke(app, ["run", str(EXEMPTION), "-o", str(out)]).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644                   # a new file: 0666 less the umask
+        out.chmod(0o640)
+        assert CliRunner().invoke(app, ["run", str(EXEMPTION), "-o", str(out)]).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o640                   # a replaced file keeps its mode
+    finally:
+        os.umask(old)
+
+
+def test_output_is_utf8_on_a_console_that_is_not(tmp_path):
+    env = {**os.environ, "PYTHONIOENCODING": "cp949"}
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(EXEMPTION), "-f", "markdown"],
+                       cwd=ROOT, env=env, capture_output=True)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")
+    assert "→" in r.stdout.decode("utf-8")
+
+
+def test_monthly_path_dates_follow_the_calendar():
+    import datetime as dt
+    from simulator import api
+    got = api.dates(dt.date(2025, 1, 31), dt.date(2025, 5, 31), "monthly")
+    assert got == [dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2025, 3, 31), dt.date(2025, 4, 30),
+                   dt.date(2025, 5, 31)]
+    assert api.dates(dt.date(9999, 12, 25), dt.date(9999, 12, 31), "weekly") == [dt.date(9999, 12, 25)]
+
+
+@pytest.mark.parametrize("args, code, says", [
+    (["--draws", "5", "--seed", "-1"], 2, "--seed"),
+    (["--draws", "1000000"], 2, "--draws"),
+    (["-f", "json", "-o", "."], 1, "is a directory"),
+    (["-f", "json", "-o", ""], 1, "is a directory"),
+])
+def test_bad_options_are_named_not_tracebacks(args, code, says):
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(EXEMPTION), *args], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == code and says in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -119,3 +119,19 @@ def test_documented_sigma_range_is_the_estimates_range(root):
     text = (root / "docs" / "MODELS.md").read_text()
     assert f"({lo:.2f} to {hi:.2f})" in text.replace("\n", " ")
     assert 1 < lo < 1.1 and 5 < hi < 10
+
+
+def test_bands_do_not_depend_on_the_chunk_size(root, monkeypatch):
+    # every draw has its own seed: one chunk of 12 draws or twelve chunks of one give the same draws
+    import simulator.uncertainty as unc
+    monkeypatch.setattr(unc, "FLOWS_PER_CHUNK", 10 ** 8)
+    assert len(Draws(12, 7).chunks(400_000)) == 1
+    one, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 7))
+    monkeypatch.setattr(unc, "FLOWS_PER_CHUNK", 1)
+    assert len(Draws(12, 7).chunks(400_000)) == 12
+    many, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 7))
+    assert len(one.bands) == len(many.bands) > 0
+    for a, b in zip(one.bands, many.bands):
+        assert a.keys() == b.keys()
+        for k in ("p5", "p50", "p95"):
+            assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-6), (a, b)

@@ -166,11 +166,19 @@ def render(result: Result, fmt: str, detail: str | None = None) -> str:
     raise ValueError(f"render: unsupported format {fmt}")
 
 
+def _umask() -> int:
+    mask = os.umask(0)          # the only portable way to read it is to set it: put it back at once
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, content) -> None:
     """Write next to the target and rename, so a failure never leaves a partial file. ``content``: the text, or a
     function that writes the file at the path it is given (e.g. a Parquet writer)."""
     from ..errors import InputError, Problem
     path = Path(path)
+    if path.is_dir():
+        raise InputError(Problem(str(path) or ".", None, "cannot write: it is a directory; give a file name"))
     if not path.parent.is_dir():
         raise InputError(Problem(str(path), None, f"cannot write: directory '{path.parent}' does not exist"))
     try:
@@ -184,6 +192,8 @@ def write_atomic(path: Path, content) -> None:
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(content)
+        # the mode a new file would get (the user's umask), or the replaced file's own: not mkstemp's 0600
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

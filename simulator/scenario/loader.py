@@ -33,6 +33,14 @@ class ScenarioFile:
     chain: tuple[tuple[str, str], ...] = ()          # (file name, sha256) from the top file down to the root base
     origins: dict = field(default_factory=dict)      # section -> file name of each item, for messages
     data_dir: Path | None = None                     # the folder [data].flows is relative to
+    files: tuple[Path, ...] = ()                     # every scenario file read, resolved: the top file and its bases
+
+    def inputs(self) -> tuple[Path, ...]:
+        """Every file the run reads: the scenario files and a flows file."""
+        flows = self.spec.data.flows
+        if flows.lower().endswith((".csv", ".parquet", ".pq")):
+            return (*self.files, ((self.data_dir or self.path.parent) / flows).resolve())
+        return self.files
 
     @property
     def shown_as(self) -> str:
@@ -128,6 +136,7 @@ class _Doc:
     origins: dict
     chain: list
     data_dir: Path
+    files: list = field(default_factory=list)       # every file read, resolved, from the top file down
 
 
 def _merge(base: _Doc, overlay: dict, shown: str, folder: Path) -> _Doc:
@@ -201,6 +210,7 @@ def _load_doc(path: Path, seen: tuple[Path, ...]) -> _Doc:
         base = _load_doc(target, (*seen, path.resolve()))
     merged = _merge(base, raw_doc, shown, path.parent)
     merged.chain = chain + base.chain
+    merged.files = [path.resolve(), *base.files]
     return merged
 
 
@@ -218,4 +228,4 @@ def load(path: str | Path) -> ScenarioFile:
                 file = _origin(doc.origins, loc[0], loc[1], file)
             problems.append(Problem(file, _where(loc) or None, msg))
         raise InputError(problems)
-    return ScenarioFile(path, doc.chain[0][1], spec, tuple(doc.chain), doc.origins, doc.data_dir)
+    return ScenarioFile(path, doc.chain[0][1], spec, tuple(doc.chain), doc.origins, doc.data_dir, tuple(doc.files))
