@@ -343,3 +343,30 @@ def test_row_with_extra_fields_is_refused_not_truncated(tmp_path):
     # line 3 has an unquoted comma in its value: reading it as 4 fields would silently drop "500"
     result = run_broken(tmp_path, "row_too_long.csv")
     assert "row_too_long.csv: row 3: 5 fields but the header has 4" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("row, says", [
+    ("USA,RW,20130.0,10,0.1", "'20130.0' is a number, not an HS code"),
+    ("USA,RW,8.7e3,10,0.1", "is a number, not an HS code"),
+    ("USA,RW,870323,1e300,0.1", "above 1e+15 US$"),
+])
+def test_values_that_would_be_silently_wrong_are_refused(tmp_path, row, says):
+    (tmp_path / "f.csv").write_text(f"importer,exporter,hs,value,base_rate\n{row}\nRW,USA,02,100,0\n", "utf-8")
+    r = invoke("run", str(scenario_for(tmp_path, "f.csv")))
+    assert r.exit_code == 1 and "row 2" in r.stderr and says in r.stderr, r.stderr
+
+
+def test_mfn_rate_has_the_base_rates_range_check(tmp_path):
+    (tmp_path / "f.csv").write_text("importer,exporter,hs,value,base_rate,mfn_rate\nUSA,RW,01,10,0.1,25\n", "utf-8")
+    r = invoke("run", str(scenario_for(tmp_path, "f.csv")))
+    assert r.exit_code == 1 and "column 'mfn_rate'" in r.stderr and "above 500%" in r.stderr
+
+
+def test_a_blank_base_rate_is_flagged_not_a_silent_zero(tmp_path):
+    from simulator.data import load_dataset
+    from simulator.flows import RATE_UNKNOWN
+    (tmp_path / "f.csv").write_text("importer,exporter,hs,value,base_rate\nUSA,RW,01,10,\nUSA,RW,02,10,nan\n"
+                                    "USA,RW,03,10,0.1\n", "utf-8")
+    flows = load_dataset(str(tmp_path / "f.csv"), regions=("RW",)).flows
+    assert flows.base_rate.tolist() == [0.0, 0.0, 0.1]
+    assert [bool(f & RATE_UNKNOWN) for f in flows.flags] == [True, True, False]

@@ -16,11 +16,12 @@ import pandas as pd
 
 from .. import countries, hs
 from ..errors import InputError, Problem
-from ..flows import Flows
+from ..flows import RATE_UNKNOWN, Flows
 
 REQUIRED = ("importer", "exporter", "hs", "value")
 OPTIONAL = ("quantity", "unit", "base_rate", "mfn_rate")
 MAX_ROW_PROBLEMS = 20
+MAX_VALUE = 1e15       # US$ on one line: world trade is about 3e13 a year
 
 
 def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
@@ -103,21 +104,34 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
             problems.append(Problem(shown_as, labels[i],
                                     f"column '{col}': '{codes.iloc[i]}' is neither an ISO3 country code nor a declared region "
                                     f"(declare regions in the scenario: [data] regions = [\"{codes.iloc[i]}\"])"))
+    raw_codes = df["hs"].astype(str).str.strip()
+    # a code stored as a number ("20130.0", "8.7e3") has lost what it was: its leading zeros, its digits
+    as_number = raw_codes.str.fullmatch(r"\d+\.\d*|\d*\.?\d+[eE][+-]?\d+").fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(as_number):
+        problems.append(Problem(shown_as, labels[i], f"column 'hs': '{raw_codes.iloc[i]}' is a number, not an HS code "
+                                "(a spreadsheet converted it); write codes as text with their leading zeros, e.g. 020130"))
     codes = by_value(df["hs"].astype(str), hs.clean)
-    bad = by_value(codes, lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy(dtype=bool)
+    bad = by_value(codes, lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy(dtype=bool) & ~as_number
     for i in np.flatnonzero(bad):
         problems.append(Problem(shown_as, labels[i], f"column 'hs': {hs.prefix_problem(codes.iloc[i]) or 'a code is needed'}"))
 
     value = _numbers(df, "value", problems, shown_as, True, labels)
+    for i in np.flatnonzero(value > MAX_VALUE):
+        problems.append(Problem(shown_as, labels[i], f"column 'value': {value[i]:g} is above {MAX_VALUE:g} US$, more than "
+                                "all world trade; check the units"))
     quantity = _numbers(df, "quantity", problems, shown_as, False, labels) if "quantity" in df else None
     base_rate = _numbers(df, "base_rate", problems, shown_as, False, labels) if "base_rate" in df else None
     if base_rate is not None:
         for i in np.flatnonzero(base_rate > 5):
             problems.append(Problem(shown_as, labels[i], f"column 'base_rate': {base_rate[i]} is above 500%; "
                                                               "rates are fractions (write 25% as 0.25)"))
-        base_rate = np.nan_to_num(base_rate, nan=0.0)
+        unknown_rate = np.isnan(base_rate)              # blank or "nan": not known, 0 used and flagged, as in the
+        base_rate = np.nan_to_num(base_rate, nan=0.0)   # bundled data (never a silent 0)
     mfn_rate = _numbers(df, "mfn_rate", problems, shown_as, False, labels) if "mfn_rate" in df else None
     if mfn_rate is not None:
+        for i in np.flatnonzero(mfn_rate > 5):
+            problems.append(Problem(shown_as, labels[i], f"column 'mfn_rate': {mfn_rate[i]} is above 500%; "
+                                                              "rates are fractions (write 25% as 0.25)"))
         # a blank MFN rate means: no preference known, the base rate is the MFN rate
         fallback = base_rate if base_rate is not None else np.zeros(len(df))
         mfn_rate = np.where(np.isnan(mfn_rate), fallback, mfn_rate)
@@ -130,6 +144,7 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
 
     digits = codes.str.len().to_numpy()
     unit = df["unit"].astype(str).str.strip().tolist() if "unit" in df else None
-    return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity,
+    flags = np.where(unknown_rate, RATE_UNKNOWN, 0).astype(np.uint8) if base_rate is not None else None
+    return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity, flags,
                        regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit,
                        market_specific=market_specific)

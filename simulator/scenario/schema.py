@@ -57,9 +57,26 @@ def _check_products(v: list[str]) -> list[str]:
     return v
 
 
+def _no_repeats(v: list[str]) -> list[str]:
+    seen = set()
+    for i, item in enumerate(v):
+        if item in seen:
+            raise ValueError(f"[{i}]: '{item}' is listed twice")
+        seen.add(item)
+    return v
+
+
+def _star_alone(v: list[str]) -> list[str]:
+    """"*" means every one: beside other codes it would hide them (a typo among them would go unseen)."""
+    if "*" in v and len(v) > 1:
+        raise ValueError(f"\"*\" (every one) cannot be listed with other codes: {v!r}; write [\"*\"] or the codes")
+    return v
+
+
 # The checks travel with the types, so every section that uses them validates alike.
-Names = Annotated[list[str], BeforeValidator(_as_list)]            # a single string is a list of one
-Codes = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list)]
+Names = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_no_repeats)]   # a single string is a list of one
+Codes = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_no_repeats),
+                  AfterValidator(_star_alone)]
 Prefixes = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_check_products)]
 Products = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_check_products)]
 def _check_share_or_table(v):
