@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -108,7 +109,13 @@ def _dask_client(address: Optional[str]):
                           silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
             yield client
     else:
-        with Client(address, timeout="30s") as client:
+        from .errors import InputError, Problem
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(Problem(None, "--dask", f"no Dask scheduler answered at '{address}' ({type(exc).__name__}); "
+                                     "give 'local' or the address of a running scheduler, e.g. tcp://host:8786"))
+        with client:
             yield client
 
 
@@ -433,7 +440,7 @@ def data_coverage(
         if list_caveat is not None:
             sys.stdout.write(coverage.flagged(ds, list_caveat).to_csv(index=False))
             return
-        out.print(f"[bold]{ds.id}[/bold] · basis {ds.basis}: {ds.basis_label}", soft_wrap=True)
+        out.print(f"[bold]{escape(ds.id)}[/bold] · basis {escape(ds.basis)}: {escape(ds.basis_label)}", soft_wrap=True)
         t = Table(title="Trade by direction, US$ billion", title_justify="left")
         for c in ("Exporter", "Importer", "Lines", "Itemised", "Residual", "Total"):
             t.add_column(c, justify="left" if c in ("Exporter", "Importer") else "right")
@@ -503,7 +510,11 @@ def main():
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             stream.reconfigure(encoding="utf-8")
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:                 # Ctrl-C before a command's own handler is in place
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
 
 
 if __name__ == "__main__":

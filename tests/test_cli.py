@@ -439,3 +439,24 @@ def test_bad_options_are_named_not_tracebacks(args, code, says):
     r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(EXEMPTION), *args], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == code and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_markup_in_a_users_file_is_printed_as_written(tmp_path):
+    (tmp_path / "f.csv").write_text("importer,exporter,hs,value\nUSA,KOR,870323,10\nUSA,JPN,870323,20\n")
+    s = tmp_path / "s.toml"
+    s.write_text('name = "n [/] [bold]x"\n[data]\nflows = "f.csv"\n[[measures]]\nid = "a[/]b"\nrate = 0.1\n'
+                 'importer = "USA"\nreference = "r [/]"\n')
+    for args in (["run", str(s)], ["run", str(s), "--path", "2025-01-01:2025-02-01:monthly"],
+                 ["explain", str(s), "--importer", "USA", "--exporter", "KOR", "--hs", "8703"],
+                 ["compare", str(s), str(s)]):
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, (args, r.stderr)
+    explained = CliRunner().invoke(app, ["explain", str(s), "--importer", "USA", "--exporter", "KOR", "--hs", "8703"])
+    assert "a[/]b" in explained.stdout
+
+
+def test_a_dask_scheduler_that_is_not_there_is_a_clear_error():
+    pytest.importorskip("dask.distributed")
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(EXEMPTION), "--draws", "2", "--dask",
+                        "tcp://127.0.0.1:9"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "no Dask scheduler answered" in r.stderr and "Traceback" not in r.stderr, r.stderr

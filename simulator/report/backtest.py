@@ -7,10 +7,10 @@ import json
 
 import pandas as pd
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..backtest import Backtest, Row, full_year
+from .plain import PlainTable as Table
 
 FIELDS = ["month", "series", "unit", "level_2024", "modelled", "realised", "difference", "difference_share"]
 

@@ -7,10 +7,10 @@ import json
 import math
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..calibrate import Calibration
+from .plain import PlainTable as Table
 
 
 def renderable(c: Calibration):

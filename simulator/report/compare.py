@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pandas as pd
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..compare import KEYS, Comparison
 from . import tables
+from .plain import PlainTable as Table
 from .tables import money
 from .writers import _md_table, _records
 

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..results import Result
 from . import tables
+from .plain import PlainTable as Table
 
 
 def _r(x) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
 from ..results import Result
 from . import tables
+from .plain import PlainTable as Table
 
 
 def _pct(new: float, base: float) -> str:
