@@ -18,6 +18,7 @@ from ..flows import Flows
 from ..schedule import (CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector)
 from .defaults import SECTOR_DEFAULTS
 from .loader import ScenarioFile
+from .schema import MAX_RATE, NEEDS_RATE
 
 
 class _Resolver:
@@ -190,6 +191,18 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
             exporters = m.exporters or src.importer
             products = m.products or src.products or ["*"]
             exclude = m.exclude or src.exclude
+            missing = [what for what, needed, have in (("rate", kind in NEEDS_RATE, rate), ("coefficient", kind == "swiss",
+                                                       coefficient), ("duty", kind == "specific", duty)) if needed and have is None]
+            if missing:
+                r.problem("measures", i, f"{at}.mirror", f"a mirror of kind '{kind}' needs '{missing[0]}', and neither this "
+                          f"measure nor '{m.mirror}' has one")
+                continue
+            if kind == "cut" and not 0 <= rate <= 1:
+                r.problem("measures", i, f"{at}.mirror", f"the mirrored cut is {rate:g}; a cut is a share between 0 and 1")
+                continue
+            if rate is not None and rate > MAX_RATE:
+                r.problem("measures", i, f"{at}.scale", f"the mirrored rate {rate:g} is above {MAX_RATE * 100:g}%")
+                continue
         excludes = expand(m.excludes, "measures", i, f"{at}.excludes")
         for j, other in enumerate(m.excludes):
             if other not in ids and not other.startswith("group:"):
