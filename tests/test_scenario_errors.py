@@ -6,6 +6,9 @@ tests/bad_scenarios/expected.toml so that a new fixture is one file plus one lin
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -117,3 +120,33 @@ def test_directory_instead_of_scenario(tmp_path):
     assert result.exit_code == 1
     assert "directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _run(path):
+    return subprocess.run([sys.executable, "-m", "simulator.cli", "validate", str(path)], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("case", ["pipe", "device", "deep-extends", "deep-nesting", "nul"])
+def test_files_that_would_hang_or_overflow_are_refused(tmp_path, case):
+    top = tmp_path / "top.toml"
+    if case == "pipe":
+        os.mkfifo(tmp_path / "pipe.toml")
+        top.write_text('name = "t"\nextends = "pipe.toml"\n')
+        says = "is not a regular file"
+    elif case == "device":
+        top.write_text('name = "t"\nextends = "/dev/zero"\n')
+        says = "is not a regular file"
+    elif case == "deep-extends":
+        for k in range(60):
+            (tmp_path / f"s{k}.toml").write_text(f'name = "s{k}"\n' + (f'extends = "s{k + 1}.toml"\n' if k < 59 else ""))
+        top = tmp_path / "s0.toml"
+        says = "more than 50 files deep"
+    elif case == "deep-nesting":
+        top.write_text('name = "t"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+        says = "nested too deeply"
+    else:
+        top.write_text('name = "t"\nextends = "a\\u0000b.toml"\n')
+        says = "NUL character"
+    r = _run(top)
+    assert r.returncode == 1 and says in r.stderr and "Traceback" not in r.stderr, r.stderr

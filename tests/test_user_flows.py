@@ -370,3 +370,10 @@ def test_a_blank_base_rate_is_flagged_not_a_silent_zero(tmp_path):
     flows = load_dataset(str(tmp_path / "f.csv"), regions=("RW",)).flows
     assert flows.base_rate.tolist() == [0.0, 0.0, 0.1]
     assert [bool(f & RATE_UNKNOWN) for f in flows.flags] == [True, True, False]
+
+
+def test_a_flows_file_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
+    import os
+    os.mkfifo(tmp_path / "f.csv")
+    r = invoke("run", str(scenario_for(tmp_path, "f.csv")))
+    assert r.exit_code == 1 and "is not a regular file" in r.stderr, r.stderr

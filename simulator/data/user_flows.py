@@ -21,12 +21,15 @@ from ..flows import RATE_UNKNOWN, Flows
 REQUIRED = ("importer", "exporter", "hs", "value")
 OPTIONAL = ("quantity", "unit", "base_rate", "mfn_rate")
 MAX_ROW_PROBLEMS = 20
+MAX_FLOWS_BYTES = 20_000_000_000     # 20 GB: BACI for one year is about 1 GB
 MAX_VALUE = 1e15       # US$ on one line: world trade is about 3e13 a year
 
 
 def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
     if not path.exists():
         raise InputError(Problem(shown_as, None, "flows file not found"))
+    from ..scenario.loader import check_regular_file
+    check_regular_file(path, shown_as, MAX_FLOWS_BYTES, "a flows file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             df = pd.read_parquet(path)

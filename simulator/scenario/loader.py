@@ -22,6 +22,8 @@ from . import schema
 
 SECTIONS = schema.SECTIONS
 TABLES = ("data", "model", "elasticities", "groups")
+MAX_SCENARIO_BYTES = 20_000_000     # the largest shipped scenario is about 0.1 MB
+MAX_EXTENDS = 50
 OVERLAY_KEYS = ("extends", "disable")
 
 
@@ -119,6 +121,7 @@ def _read_toml(path: Path, shown: str) -> tuple[dict, bytes]:
         raise InputError(Problem(str(path), None, "scenario file not found"))
     if path.is_dir():
         raise InputError(Problem(str(path), None, "is a directory, not a scenario file"))
+    check_regular_file(path, shown, MAX_SCENARIO_BYTES, "a scenario file")
     raw = path.read_bytes()
     try:
         return tomllib.loads(raw.decode("utf-8")), raw
@@ -126,6 +129,19 @@ def _read_toml(path: Path, shown: str) -> tuple[dict, bytes]:
         raise InputError(Problem(shown, None, "not a UTF-8 text file"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(shown, None, f"TOML syntax error: {exc}"))
+    except RecursionError:
+        raise InputError(Problem(shown, None, "arrays or tables nested too deeply to be a scenario"))
+
+
+def check_regular_file(path: Path, shown: str, limit: int, what: str) -> None:
+    """Only a regular file of a sensible size is read: a named pipe would wait forever, /dev/zero never ends."""
+    import stat
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(Problem(shown, None, f"is not a regular file (a pipe, a device or a socket); {what} must be one"))
+    if st.st_size > limit:
+        raise InputError(Problem(shown, None, f"is {st.st_size / 1e6:,.1f} MB, more than {limit / 1e6:,.0f} MB; "
+                                 f"is it {what}?"))
 
 
 @dataclass
@@ -201,7 +217,12 @@ def _load_doc(path: Path, seen: tuple[Path, ...]) -> _Doc:
     else:
         if not isinstance(parent, str):
             raise InputError(Problem(shown, "extends", f"expected a file name in quotes, got {parent!r}"))
+        if "\x00" in parent:
+            raise InputError(Problem(shown, "extends", "the file name holds a NUL character"))
         target = (path.parent / parent).resolve()
+        if len(seen) >= MAX_EXTENDS:
+            raise InputError(Problem(shown, "extends", f"more than {MAX_EXTENDS} files deep; a chain this long is "
+                                     "surely a mistake"))
         if target in seen or target == path.resolve():
             cycle = " -> ".join(p.name for p in (*seen, path.resolve(), target))
             raise InputError(Problem(shown, "extends", f"circular extends: {cycle}"))
