@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,7 @@ class Backtest:
     notes: list[str]
 
 
+@lru_cache(maxsize=1)
 def _realised() -> tuple[dict, dict]:
     """Treasury duties and imports by (year, month) in US$ bn; Census imports by (partner, year, month)."""
     t = catalog.read_csv("realised-customs-duties-monthly")
@@ -99,6 +101,8 @@ def run(scenario: "api.ScenarioFile | str | Path", year: int = 2025) -> tuple[Ba
     treasury_2024 = [duties[(base_year, m)] for m in range(1, 13) if (base_year, m) in duties]
     duty_level = _mean_2024([d for d, _ in treasury_2024])
     import_level = _mean_2024([v for _, v in treasury_2024])
+    partner_level = {p: _mean_2024([v for (q, y, _), v in census.items() if q == p and y == base_year])
+                     for p in PARTNERS}
     rows: list[Row] = []
     for month, (_, entered), (_, result) in zip(months, series[:-1], series[1:]):
         before, every = entered.effective_rates("USA").iloc[0], result.effective_rates("USA").iloc[0]
@@ -113,7 +117,7 @@ def run(scenario: "api.ScenarioFile | str | Path", year: int = 2025) -> tuple[Ba
                         100 * got[0] / got[1] if got else None))
         pairs = result.pairs
         for p in PARTNERS:
-            level = _mean_2024([v for (q, y, _), v in census.items() if q == p and y == base_year])
+            level = partner_level[p]
             pick = pairs[(pairs.exporter == p) & (pairs.importer == "USA")]
             ratio = float(pick.value_new.iloc[0] / pick.value_base.iloc[0]) if len(pick) else float("nan")
             rows.append(Row(month, f"US imports from {p}", "US$ bn", level, level * ratio,

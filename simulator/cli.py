@@ -343,9 +343,9 @@ def backtest(
     with _handled():
         from . import api, backtest as bt_model
         from .report import backtest as bt_report
-        if output is not None:
-            _refuse_inputs(output, api.load_scenario(file).inputs())
-        bt, warnings = bt_model.run(file, year)
+        sf = api.load_scenario(file)
+        _refuse_inputs(output, sf.inputs())
+        bt, warnings = bt_model.run(sf, year)
         _warn(warnings)
         _emit_with(bt_report, bt, fmt, output, width=120)
 

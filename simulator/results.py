@@ -151,6 +151,14 @@ class Result:
         out = pd.concat([total, each[EFFECTIVE_RATE_FIELDS]], ignore_index=True)
         return out.fillna({"tariff_rate_new": 0.0, "tariff_rate_base": 0.0, "tariff_rate_new_base_weights": 0.0})
 
+    def absorbed_share(self, importer: str) -> float:
+        """The share of the change in ``importer``'s tariffs that foreign exporters absorb: their world-price cut
+        over the tariff change, in logs, weighted by base-year value."""
+        f = self.flows
+        into = (f.importer == f.index(importer)) * f.value
+        change = (into * (np.log1p(self.t1) - np.log1p(self.t0))).sum()
+        return float(-(into * np.log(self.outcome.price_ratio)).sum() / change) if change else 0.0
+
     @cached_property
     def balances(self) -> pd.DataFrame:
         """Balances of every pair of countries with flows both ways in the data (one-way pairs

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import countries, hs
 from ..errors import InputError, Problem
+from ..files import check_regular_file
 from ..flows import RATE_UNKNOWN, Flows
 
 REQUIRED = ("importer", "exporter", "hs", "value")
@@ -28,7 +29,6 @@ MAX_VALUE = 1e15       # US$ on one line: world trade is about 3e13 a year
 def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
     if not path.exists():
         raise InputError(Problem(shown_as, None, "flows file not found"))
-    from ..scenario.loader import check_regular_file
     check_regular_file(path, shown_as, MAX_FLOWS_BYTES, "a flows file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):

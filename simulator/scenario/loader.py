@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, suggest
+from ..files import check_regular_file
 from . import schema
 
 SECTIONS = schema.SECTIONS
@@ -131,17 +132,6 @@ def _read_toml(path: Path, shown: str) -> tuple[dict, bytes]:
         raise InputError(Problem(shown, None, f"TOML syntax error: {exc}"))
     except RecursionError:
         raise InputError(Problem(shown, None, "arrays or tables nested too deeply to be a scenario"))
-
-
-def check_regular_file(path: Path, shown: str, limit: int, what: str) -> None:
-    """Only a regular file of a sensible size is read: a named pipe would wait forever, /dev/zero never ends."""
-    import stat
-    st = path.stat()
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(Problem(shown, None, f"is not a regular file (a pipe, a device or a socket); {what} must be one"))
-    if st.st_size > limit:
-        raise InputError(Problem(shown, None, f"is {st.st_size / 1e6:,.1f} MB, more than {limit / 1e6:,.0f} MB; "
-                                 f"is it {what}?"))
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from simulator import api
 
 HERE = Path(__file__).resolve().parent
@@ -35,11 +33,9 @@ def row(path: Path) -> tuple[float, float, float, float]:
     """Korea's exports to the US and its surplus (US$ bn), the share of the tariff change foreign exporters absorb
     on US imports, and the US welfare change (US$ bn)."""
     r, _ = api.run(path)
-    f = r.flows
     pair = r.pairs[(r.pairs.exporter == "KOR") & (r.pairs.importer == "USA")].iloc[0]
     balance = r.balances[(r.balances.country == "KOR") & (r.balances.partner == "USA")].iloc[0]
-    into = (f.importer == f.index("USA")) * f.value
-    absorbed = -(into * np.log(r.outcome.price_ratio)).sum() / (into * (np.log1p(r.t1) - np.log1p(r.t0))).sum()
+    absorbed = r.absorbed_share("USA")
     usa = r.countries[r.countries.country == "USA"].iloc[0]
     return pair.value_new / 1e9, balance.balance_new / 1e9, absorbed, usa.welfare_change / 1e9
 
