@@ -3,14 +3,14 @@
 Results and the machine are recorded in benchmarks/RESULTS.md; nothing here asserts a time.
 """
 
+import cases
 import numpy as np
 import pytest
+from synthetic import generate, generate_regions
 
-import cases
 from simulator.markets import markets
 from simulator.models import armington, constant, gsim
 from simulator.schedule import compile_schedule
-from synthetic import generate, generate_regions
 
 N = 10_000_000
 

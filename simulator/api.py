@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import math
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,7 +89,7 @@ def _prepare(sf: ScenarioFile, flows: Flows) -> _Prepared:
 
 
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
-        dataset: Dataset | None = None, draws: "Draws | None" = None, client=None,
+        dataset: Dataset | None = None, draws: Draws | None = None, client=None,
         prepared: _Prepared | None = None) -> tuple[Result, list[str]]:
     """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow).
     With ``draws``, adds percentile bands over elasticity draws (on a Dask ``client`` if given).
@@ -167,7 +167,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
                     rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     if draws is not None:
-        from .uncertainty import ETA_LOGSD, EPS_LOGSD, DrawProblem, bands, failed, run_draws, sigma_logsd
+        from .uncertainty import EPS_LOGSD, ETA_LOGSD, DrawProblem, bands, failed, run_draws, sigma_logsd
         problem = DrawProblem(flows, sched, sol, params, spec.model.name, sigma_logsd(flows, mk), sf.shown_as)
         stacked = run_draws(problem, draws, client)
         result = dataclasses.replace(result, bands=bands(result, stacked),

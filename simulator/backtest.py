@@ -88,7 +88,7 @@ def _mean_2024(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def run(scenario: "api.ScenarioFile | str | Path", year: int = 2025) -> tuple[Backtest, list[str]]:
+def run(scenario: api.ScenarioFile | str | Path, year: int = 2025) -> tuple[Backtest, list[str]]:
     """The back-test of a scenario of measures in force, month by month through ``year``."""
     sf = scenario if isinstance(scenario, api.ScenarioFile) else api.load_scenario(scenario)
     months = [dt.date(year, m, 1) for m in range(1, 13)]

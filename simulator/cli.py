@@ -13,7 +13,7 @@ import traceback
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -76,13 +76,13 @@ def _version(value: bool):
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
 ):
     STATE["debug"] = debug
 
 
-def _draws(n: Optional[int], seed: int, dask: Optional[str]):
+def _draws(n: int | None, seed: int, dask: str | None):
     if n is None:
         if dask is not None:
             raise typer.BadParameter("--dask distributes draws or scenarios: give --draws N (run) or use compare",
@@ -93,7 +93,7 @@ def _draws(n: Optional[int], seed: int, dask: Optional[str]):
 
 
 @contextmanager
-def _dask_client(address: Optional[str]):
+def _dask_client(address: str | None):
     """A Dask client for --dask: a local cluster ('local') or an existing scheduler; none without the option."""
     if address is None:
         yield None
@@ -119,7 +119,7 @@ def _dask_client(address: Optional[str]):
             yield client
 
 
-def _output_format(format: Optional["Format"], output: Optional[Path]) -> str:
+def _output_format(format: Format | None, output: Path | None) -> str:
     """--format if given, else the -o file's suffix, else a table."""
     if format is not None:
         return format.value
@@ -145,17 +145,17 @@ def _parse_date(text: str | None) -> dt.date | None:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
-    basis: Annotated[Optional[str], typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate dated measures as of this date (YYYY-MM-DD).")] = None,
-    detail: Annotated[Optional[Detail], typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
-    path: Annotated[Optional[str], typer.Option("--path", help="Evaluate on a series of dates: START:END:STEP, e.g. "
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate dated measures as of this date (YYYY-MM-DD).")] = None,
+    detail: Annotated[Detail | None, typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
+    path: Annotated[str | None, typer.Option("--path", help="Evaluate on a series of dates: START:END:STEP, e.g. "
                                                 "2025-01-01:2026-01-01:monthly (step: daily, weekly, monthly, quarterly, yearly).")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
                                                  "draws of the elasticities.")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more (the same seed gives the same bands).")] = 0,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run the draws on Dask: 'local' starts a local "
+    dask: Annotated[str | None, typer.Option("--dask", help="Run the draws on Dask: 'local' starts a local "
                                                 "cluster, or give a scheduler address (tcp://host:8786).")] = None,
 ):
     """Run a scenario and report trade, balances, tariff revenue and welfare before and after."""
@@ -185,14 +185,14 @@ def run(
 @app.command()
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario TOML files; deltas are against the first.")],
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
-    basis: Annotated[Optional[str], typer.Option("--basis", help="Override every file's [data] basis.")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
                                                  "draws of the elasticities (the same draws for every scenario).")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run the scenarios as a sweep on Dask: 'local' or a "
+    dask: Annotated[str | None, typer.Option("--dask", help="Run the scenarios as a sweep on Dask: 'local' or a "
                                                 "scheduler address.")] = None,
 ):
     """Run several scenarios and show them side by side, with deltas against the first."""
@@ -218,7 +218,7 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
     return _parse_date(parts[0]), _parse_date(parts[1]), parts[2]
 
 
-def _run_path(sf, text: str, fmt: str, output: Optional[Path]):
+def _run_path(sf, text: str, fmt: str, output: Path | None):
     from . import api
     from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
@@ -235,7 +235,7 @@ def _warn(warnings: list[str], as_errors: bool = False) -> None:
         err.print(f"{'error' if as_errors else 'warning'}: {w}", markup=False)
 
 
-def _refuse_inputs(output: Optional[Path], inputs) -> None:
+def _refuse_inputs(output: Path | None, inputs) -> None:
     """-o must not name a file the run reads: writing it would destroy the input."""
     from .errors import InputError, Problem
     if output is None:
@@ -246,7 +246,7 @@ def _refuse_inputs(output: Optional[Path], inputs) -> None:
                                  "or a source): choose another output file"))
 
 
-def _emit_with(renderer, value, fmt: str, output: Optional[Path], width: int) -> None:
+def _emit_with(renderer, value, fmt: str, output: Path | None, width: int) -> None:
     """``value`` through a report module that has renderable, to_json, to_csv and to_markdown."""
     if fmt == "table":
         _emit(output, table=renderer.renderable(value), width=width)
@@ -254,7 +254,7 @@ def _emit_with(renderer, value, fmt: str, output: Optional[Path], width: int) ->
         _emit(output, text=getattr(renderer, {"json": "to_json", "csv": "to_csv", "markdown": "to_markdown"}[fmt])(value))
 
 
-def _emit(output: Optional[Path], table=None, text: Optional[str] = None, width: int = 140) -> None:
+def _emit(output: Path | None, table=None, text: str | None = None, width: int = 140) -> None:
     """Print a rich table or a text output, or write it atomically to -o (a table at a fixed width)."""
     from .report import write_atomic
     if table is not None:
@@ -305,8 +305,8 @@ def explain(
     importer: Annotated[str, typer.Option("--importer", help="Importing country, e.g. USA.")],
     exporter: Annotated[str, typer.Option("--exporter", help="Exporting country, e.g. KOR.")],
     hs: Annotated[str, typer.Option("--hs", help="HS prefix, e.g. 8703 (every flow under it is explained).")],
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Evaluate dated instruments on this date (YYYY-MM-DD).")] = None,
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="table (default) or json.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate dated instruments on this date (YYYY-MM-DD).")] = None,
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="table (default) or json.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Explain at most this many flows (largest first).")] = 20,
 ):
     """Show every preference, measure, exemption and stacking rule that set one flow's rate, in order."""
@@ -334,14 +334,15 @@ def explain(
 def backtest(
     file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
     year: Annotated[int, typer.Option("--year", min=2025, max=2025, help="The year to test (the realised data covers 2025).")] = 2025,
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
 ):
     """Modelled against realised, month by month: US customs duties, imports, the effective tariff, and imports
     from Korea, China, Japan, Germany and Taiwan (Treasury and Census)."""
     fmt = _output_format(format, output)
     with _handled():
-        from . import api, backtest as bt_model
+        from . import api
+        from . import backtest as bt_model
         from .report import backtest as bt_report
         sf = api.load_scenario(file)
         _refuse_inputs(output, sf.inputs())
@@ -353,7 +354,7 @@ def backtest(
 @app.command()
 def calibrate(
     file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="table (default) or json.")] = None,
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="table (default) or json.")] = None,
 ):
     """Fit the import demand elasticity to the 2025 US effective tariff (April-August) and evaluate it on
     September-December; about a minute."""
@@ -423,9 +424,9 @@ def data_show(entry: Annotated[str, typer.Argument(help="A file id from 'tariffs
 @data_app.command("coverage")
 def data_coverage(
     dataset: Annotated[str, typer.Argument(help="A bundled dataset id or a flows file.")] = "kor-usa-2024",
-    basis: Annotated[Optional[str], typer.Option("--basis", help="census-2024 (default), kcs-2024 or itemised.")] = None,
-    region: Annotated[Optional[list[str]], typer.Option("--region", help="A region code your flows file uses (repeatable).")] = None,
-    list_caveat: Annotated[Optional[str], typer.Option("--list", help="Print every line with this caveat as CSV "
+    basis: Annotated[str | None, typer.Option("--basis", help="census-2024 (default), kcs-2024 or itemised.")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="A region code your flows file uses (repeatable).")] = None,
+    list_caveat: Annotated[str | None, typer.Option("--list", help="Print every line with this caveat as CSV "
                                                       "(residual, specific, rate-unknown, rate-averaged, rate-other-year, mfn-assumed, trq).")] = None,
 ):
     """Show what a dataset covers: itemised and residual value by direction, and the flows behind each caveat."""
@@ -480,17 +481,17 @@ def data_import(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="Source format: baci, comtrade or census.")],
     source: Annotated[Path, typer.Argument(metavar="SOURCE", help="The downloaded file (BACI or Comtrade CSV, Census API JSON).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Flows file to write: .csv or .parquet.")],
-    country_codes: Annotated[Optional[Path], typer.Option("--country-codes", help="The source's country code mapping: "
+    country_codes: Annotated[Path | None, typer.Option("--country-codes", help="The source's country code mapping: "
                              "BACI's country_codes_V*.csv; for Census a CSV cty_code,iso3; for Comtrade code,iso3.")] = None,
-    concordance: Annotated[Optional[Path], typer.Option("--concordance", help="CSV from_hs,to_hs[,weight] converting "
+    concordance: Annotated[Path | None, typer.Option("--concordance", help="CSV from_hs,to_hs[,weight] converting "
                            "the source's HS revision.")] = None,
-    hs_revision: Annotated[Optional[str], typer.Option("--hs-revision", help="The source's HS revision, recorded in "
+    hs_revision: Annotated[str | None, typer.Option("--hs-revision", help="The source's HS revision, recorded in "
                            "the notes (e.g. HS2017).")] = None,
-    flows: Annotated[Optional[str], typer.Option("--flows", help="imports or exports: Comtrade rows to use (default "
+    flows: Annotated[str | None, typer.Option("--flows", help="imports or exports: Comtrade rows to use (default "
                      "imports; exports are mirrored); Census: must match the file.")] = None,
-    hs_level: Annotated[Optional[int], typer.Option("--hs-level", help="HS digits to keep (Comtrade, Census; "
+    hs_level: Annotated[int | None, typer.Option("--hs-level", help="HS digits to keep (Comtrade, Census; "
                         "default 6).")] = None,
-    year: Annotated[Optional[int], typer.Option("--year", help="Keep this year (needed if the file holds several).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Keep this year (needed if the file holds several).")] = None,
 ):
     """Convert a BACI, Comtrade or Census download into a flows file, to use as a scenario's data.flows."""
     with _handled():

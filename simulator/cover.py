@@ -19,11 +19,11 @@ class Cover:
     n: int                           # flows in the dataset
 
     @staticmethod
-    def none(n: int) -> "Cover":
+    def none(n: int) -> Cover:
         return Cover(np.zeros(0, dtype=np.int64), None, n)
 
     @staticmethod
-    def of(dense: np.ndarray) -> "Cover":
+    def of(dense: np.ndarray) -> Cover:
         """From a boolean mask or an array of shares over every flow."""
         rows = np.flatnonzero(dense)
         return Cover(rows, None if dense.dtype == bool else dense[rows].astype(np.float64), dense.shape[0])
@@ -46,14 +46,14 @@ class Cover:
             out[self.rows] = self.share
         return out
 
-    def scaled(self, share: float | np.ndarray) -> "Cover":
+    def scaled(self, share: float | np.ndarray) -> Cover:
         """Times a fraction, or times a share per flow (an array over every flow)."""
         by = share[self.rows] if isinstance(share, np.ndarray) else share
         if isinstance(by, float) and by == 1.0:
             return self
         return self._keep_positive(self.values() * by)
 
-    def less(self, lifted: np.ndarray) -> "Cover":
+    def less(self, lifted: np.ndarray) -> Cover:
         """Less the share of each flow that ``lifted`` (over every flow: a mask or shares) takes away."""
         by = lifted[self.rows]
         if by.dtype == bool:
@@ -61,7 +61,7 @@ class Cover:
             return Cover(self.rows[keep], None if self.share is None else self.share[keep], self.n)
         return self._keep_positive(self.values() * (1.0 - by))
 
-    def _keep_positive(self, share: np.ndarray) -> "Cover":
+    def _keep_positive(self, share: np.ndarray) -> Cover:
         keep = share > 0
         if keep.all():
             return Cover(self.rows, share, self.n)

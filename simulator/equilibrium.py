@@ -18,8 +18,8 @@ A solve that does not converge is an error, never a silent answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -99,13 +99,13 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
         return float(np.sum(v0[m] * out.quantity_ratio[m] * units[q.id]))
 
     def root(f, lo, hi, what):
-        from scipy import optimize          # imported when an instrument needs it: most runs do not
+        from scipy import optimize  # imported when an instrument needs it: most runs do not
         try:
             return optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-12, maxiter=500)
         except (ValueError, RuntimeError) as exc:
             raise SolveError(Problem(shown, what, f"could not be solved: {exc}"))
 
-    for sweep in range(1, MAX_SWEEPS + 1):
+    for sweep in range(1, MAX_SWEEPS + 1):  # noqa: B007 (the count is reported)
         before = dict(state)
         for q, m in trqs:
             def f(r, q=q, m=m):

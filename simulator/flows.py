@@ -72,7 +72,7 @@ class Flows:
         """The lookup indexes built from the flows alone, to store beside them (``data.cache``)."""
         return {name: getattr(self, name) for name in self.INDEXES}
 
-    def with_indexes(self, indexes: dict[str, tuple[np.ndarray, ...]]) -> "Flows":
+    def with_indexes(self, indexes: dict[str, tuple[np.ndarray, ...]]) -> Flows:
         """These flows with indexes read back from ``indexes()`` instead of built on first use."""
         for name in self.INDEXES:
             self.__dict__[name] = tuple(indexes[name])     # what the cached property would have stored
@@ -109,7 +109,7 @@ class Flows:
     def __len__(self) -> int:
         return self.value.shape[0]
 
-    def subset(self, mask: np.ndarray) -> "Flows":
+    def subset(self, mask: np.ndarray) -> Flows:
         """The flows where ``mask`` is true, with the same country table."""
         pick = lambda a: a[mask].copy()  # noqa: E731
         return Flows(self.countries, pick(self.importer), pick(self.exporter), pick(self.hs), pick(self.hs_digits),
@@ -131,7 +131,7 @@ class Flows:
 
     @staticmethod
     def build(importer, exporter, hs_codes, hs_digits, value, base_rate=None, quantity=None, flags=None,
-              regions=(), description="", mfn_rate=None, unit=None, market_specific=()) -> "Flows":
+              regions=(), description="", mfn_rate=None, unit=None, market_specific=()) -> Flows:
         """Assemble from columns of country codes (strings) and numbers."""
         importer = np.asarray(importer, dtype=object)
         exporter = np.asarray(exporter, dtype=object)

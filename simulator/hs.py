@@ -158,7 +158,7 @@ class Composition:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, (cum_v[hi] - cum_v[lo]) / np.where(total > 0, total, 1.0), np.nan)
 
-    def share_covered(self, prefixes: "PrefixSet", ucodes: np.ndarray, udigits: np.ndarray) -> np.ndarray:
+    def share_covered(self, prefixes: PrefixSet, ucodes: np.ndarray, udigits: np.ndarray) -> np.ndarray:
         """Share of each code's weight under ``prefixes`` (0 where the composition has nothing under it)."""
         hit = np.empty(self.codes.shape)
         hit[self._order] = prefixes.matches_unique(self.codes, np.full(self.codes.shape, 10, dtype=np.int64))

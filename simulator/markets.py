@@ -52,7 +52,7 @@ class Markets:
         line = _first_flow(*self.supplier_market)
         return self.supplier[line].astype(np.int64), self.market[line].astype(np.int64), line
 
-    def subset(self, flows: np.ndarray) -> tuple["Markets", np.ndarray]:
+    def subset(self, flows: np.ndarray) -> tuple[Markets, np.ndarray]:
         """The markets of the given flows (whole markets), renumbered; and each new supplier's old index."""
         market_ids, market = np.unique(self.market[flows], return_inverse=True)
         supplier_ids, supplier = np.unique(self.supplier[flows], return_inverse=True)
@@ -115,7 +115,7 @@ def supplier_country(flows: Flows) -> np.ndarray:
     return exp
 
 
-_CACHE: "weakref.WeakKeyDictionary[Flows, Markets]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Flows, Markets] = weakref.WeakKeyDictionary()
 
 
 def markets(flows: Flows) -> Markets:

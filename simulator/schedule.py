@@ -116,7 +116,7 @@ class Selector:
                 ok &= _member(chosen, flows)[side[rows]]
         return ok
 
-    def cover(self, flows: Flows, composition: "Callable[[], hs.Composition] | None") -> Cover:
+    def cover(self, flows: Flows, composition: Callable[[], hs.Composition] | None) -> Cover:
         """The share of each flow the selection covers: whole where every product rule is at the flow's level
         or coarser; where a rule is finer than a flow's code (an HTS10 list on an HS6 flow), the share of the
         flow's code that the matching finer codes carry in ``composition()`` (read only when needed)."""
@@ -233,7 +233,7 @@ class Plan:
     quotas: tuple[QuotaRule, ...] = ()
     commitments: tuple[CommitmentRule, ...] = ()
 
-    def in_base(self, base_date: dt.date | None) -> "Plan | None":
+    def in_base(self, base_date: dt.date | None) -> Plan | None:
         """The measures and exemptions dated on or before the data's base date: in force in the base year, so
         part of the base rate as well as of the scenario while they last. None if there are none."""
         if base_date is None:

@@ -169,7 +169,7 @@ class _Layout:
         return np.bincount(self.exp, weights=w.ravel(), minlength=self.count * self.C).reshape(self.count, -1)
 
 
-_LAYOUTS: "weakref.WeakKeyDictionary[DrawProblem, dict]" = weakref.WeakKeyDictionary()
+_LAYOUTS: weakref.WeakKeyDictionary[DrawProblem, dict] = weakref.WeakKeyDictionary()
 _LAYOUT_LOCK = threading.Lock()
 
 

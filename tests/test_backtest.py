@@ -103,6 +103,7 @@ def test_calibration_fits_on_some_months_and_evaluates_on_the_others(calibration
 
 def test_calibrate_command_prints_the_fit(calibration, monkeypatch):
     from typer.testing import CliRunner
+
     from simulator import calibrate
     from simulator.cli import app
     monkeypatch.setattr(calibrate, "run", lambda *a, **k: calibration)

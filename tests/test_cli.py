@@ -422,6 +422,7 @@ def test_output_is_utf8_on_a_console_that_is_not(tmp_path):
 
 def test_monthly_path_dates_follow_the_calendar():
     import datetime as dt
+
     from simulator import api
     got = api.dates(dt.date(2025, 1, 31), dt.date(2025, 5, 31), "monthly")
     assert got == [dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2025, 3, 31), dt.date(2025, 4, 30),

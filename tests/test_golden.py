@@ -4,7 +4,6 @@ import json
 import math
 
 import pytest
-
 from golden import ABS_TOL, GOLDEN, RATE_TOL, REL_TOL, SCENARIOS, compute
 
 NAMES = sorted(p.stem for p in SCENARIOS.glob("*.toml")) + ["in-force-path-2025"]

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from simulator.flows import Flows
-from simulator.schedule import (ExemptionRule, MeasureRule, Plan, PreferenceRule, Selector, compile_schedule)
+from simulator.schedule import ExemptionRule, MeasureRule, Plan, PreferenceRule, Selector, compile_schedule
 
 
 @pytest.fixture()

@@ -9,6 +9,7 @@ them), or a statistical suffix of a later HTS revision (the legal line is the ei
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -107,7 +108,7 @@ def _us_hts10_lines() -> tuple[frozenset[str], frozenset[str]]:
     return real, frozenset(c[:8] for c in real)
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _frame(catalog_id: str):
     """A list file, read once however many lists are cut from it (nine Section 301 lists share one file)."""
     return catalog.read_csv(catalog_id, comment="#" if catalog_id == "us-country-eo-exempt" else None)
@@ -126,7 +127,7 @@ def _all_split() -> cache.Arrays:
     return cache.arrays("lists", build)
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def _split(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     a = _all_split()
     return tuple(a[f"{name}.codes"].tolist()), tuple(a[f"{name}.rejected"].tolist())
@@ -166,7 +167,7 @@ def _all_lines() -> list[str]:
     return sorted(real | set(catalog.read_csv("us-hts-2025", usecols=["hts"]).hts.tolist()))
 
 
-@lru_cache(maxsize=None)
+@functools.cache
 def unmatched(name: str) -> tuple[str, ...]:
     """Codes of a list that match no line of the 2025 US schedule or the 2024 US trade data: chapter 98-99 special
     provisions, and statistical suffixes of later HTS revisions. They cover nothing here, and runs say so."""

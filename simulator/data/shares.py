@@ -9,7 +9,7 @@ line with no 2024 trade still carries its share. Tables and weights are read onc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ def us_composition() -> hs.Composition:
     return hs.Composition(g.index.to_numpy(), g.to_numpy())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str) -> dict[str | None, tuple[hs.Composition, np.ndarray]]:
     """Per exporter (None: any exporter): the table's composition (codes, weights) and its shares."""
     if name == "usmca-claims-2025":

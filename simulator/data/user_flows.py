@@ -98,7 +98,7 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
     if df.empty:
         raise InputError(Problem(shown_as, None, "the file has no rows"))
 
-    from .importers.common import by_value          # each check once per distinct code, not per row
+    from .importers.common import by_value  # each check once per distinct code, not per row
     for col in ("importer", "exporter"):
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes

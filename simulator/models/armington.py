@@ -34,7 +34,7 @@ from . import Outcome
 from .constant import power_area, producer_surplus
 
 F_TOL = 1e-11
-_WARM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_WARM: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_NEWTON = 60
 MAX_HALVINGS = 30
 MAX_STEP = 5.0
@@ -173,7 +173,7 @@ class _Demand:
         self.cobb_douglas = np.abs(1.0 - self.sigma_m) < 1e-9
         self.live = mk.sum(share) > 0 if live is None else live      # markets with base spending
 
-    def subset(self, flows, sub_mk) -> "_Demand":
+    def subset(self, flows, sub_mk) -> _Demand:
         """The same demand in the markets of the given flows (whole markets)."""
         return _Demand(sub_mk, self.share[flows], self.log_rT[flows], self.sigma[flows], self.eta[flows])
 
@@ -397,7 +397,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         if not polish:
             raise ConvergenceError(Problem(None, "model", "armington with finite export supply: Newton did not "
                                            f"converge in {MAX_NEWTON} steps"))
-        from scipy import optimize      # only for the rare solve Newton does not finish
+        from scipy import optimize  # only for the rare solve Newton does not finish
         method = "Newton per market, then scipy.optimize.newton_krylov"
         state = None
         try:

@@ -28,8 +28,7 @@ import numpy as np
 
 from . import Outcome
 
-
-_INDEX: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_INDEX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _batches(mk) -> list:

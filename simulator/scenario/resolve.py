@@ -7,15 +7,15 @@ expanded here. The output is plain data (``schedule.Plan``); no arrays are touch
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
+from functools import cache
 
 from .. import countries as country_codes
 from .. import hs
-from ..groups import STANDARD_GROUPS
 from ..data import lists, shares
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
-from ..schedule import (CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector)
+from ..groups import STANDARD_GROUPS
+from ..schedule import CommitmentRule, ExemptionRule, MeasureRule, Plan, PreferenceRule, QuotaRule, Selector
 from .defaults import SECTOR_DEFAULTS
 from .loader import ScenarioFile
 from .schema import MAX_RATE, NEEDS_RATE
@@ -104,7 +104,7 @@ def _listing(names, most: int = 30) -> str:
     return f"{', '.join(names[:most])} ... ({len(names)} in all: tariffsim data coverage lists the markets)"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _list_prefixes(name: str) -> tuple[tuple[int, int], ...]:
     """A bundled list's codes as prefixes, parsed once (lists hold thousands of codes and rules reuse them)."""
     return tuple((int(c), len(c)) for c in lists.codes(name))     # the list's codes are clean digit strings

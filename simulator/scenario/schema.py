@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -89,7 +89,7 @@ def _check_share_or_table(v):
 
 
 # A fraction of each flow, or a share table by name ("table:steel-content"): the share differs line by line.
-Share = Annotated[Union[float, str], AfterValidator(_check_share_or_table)]
+Share = Annotated[float | str, AfterValidator(_check_share_or_table)]
 
 
 class Selection(Strict):
@@ -185,7 +185,7 @@ class Exemption(Selection, Dated):
 class Preference(Selection, Dated):
     id: str = Field(min_length=1)
     agreement: str = Field("", description="Name of the agreement, e.g. 'KORUS'.")
-    rate: Union[float, Literal["data"]] = Field("data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
+    rate: float | Literal["data"] = Field("data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
     utilisation: float = Field(1.0, description="Share of trade that claims the preference.")
 
     @field_validator("utilisation")
@@ -304,7 +304,7 @@ class ElasticityOverride(Strict):
 
 class Elasticities(Strict):
     import_demand: Eta = Field(-1.0, description="Elasticity of total import demand in a market (<= 0).")
-    substitution: Annotated[Union[float, Literal["data"]], AfterValidator(_check_sigma)] = Field(
+    substitution: Annotated[float | Literal["data"], AfterValidator(_check_sigma)] = Field(
         "data", description="Elasticity of substitution between sources (> 0), or \"data\": the bundled Broda-Weinstein "
                             "estimates where they exist, else substitution_default.")
     substitution_default: Sigma = Field(3.1, description="Used where \"data\" has no estimate: the median of the "

@@ -12,8 +12,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .common import Problems, Report, finish, iso_numeric, map_countries, missing_columns, normalise_codes, \
-    numbers, one_year, read_code_table, read_csv
+from .common import (
+    Problems,
+    Report,
+    finish,
+    iso_numeric,
+    map_countries,
+    missing_columns,
+    normalise_codes,
+    numbers,
+    one_year,
+    read_code_table,
+    read_csv,
+)
 
 LAYOUT = ("a BACI file has columns t, i, j, k, v, q (year, exporter, importer, HS6 product, value in thousands "
           "of US dollars, quantity in metric tons)")

@@ -11,8 +11,18 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InputError, Problem
-from .common import Problems, Report, Table, by_value, finish, map_countries, numbers, read_code_table, \
-    require_file, select_level
+from .common import (
+    Problems,
+    Report,
+    Table,
+    by_value,
+    finish,
+    map_countries,
+    numbers,
+    read_code_table,
+    require_file,
+    select_level,
+)
 
 # Census Schedule C country codes -> ISO 3166-1 alpha-3, for the main US trading partners only.
 # Source: US Census Bureau, Schedule C, Classification of Country and Territory Designations for U.S. Foreign

@@ -92,7 +92,7 @@ class Table:
     def text(self, column: str) -> pd.Series:
         return self.frame[column].fillna("").astype(str).str.strip()
 
-    def subset(self, mask) -> "Table":
+    def subset(self, mask) -> Table:
         mask = np.asarray(mask, dtype=bool)
         return Table(self.frame[mask].reset_index(drop=True), self.labels[mask], self.shown)
 

@@ -10,8 +10,19 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InputError, Problem
-from .common import Problems, Report, finish, iso_numeric, map_countries, normalise_codes, numbers, one_year, \
-    read_code_table, read_csv, select_level
+from .common import (
+    Problems,
+    Report,
+    finish,
+    iso_numeric,
+    map_countries,
+    normalise_codes,
+    numbers,
+    one_year,
+    read_code_table,
+    read_csv,
+    select_level,
+)
 
 # Each field: Comtrade+ name first, then the legacy bulk name.
 FIELDS = {
