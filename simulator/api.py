@@ -19,7 +19,7 @@ from .errors import InputError, Problem
 from .flows import Flows
 from .markets import Markets, markets
 from .models import DESCRIPTIONS, MODELS
-from .models.armington import forget_warm_start
+from .models.armington import WarmStart
 from .parameters import Parameters
 from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
@@ -52,7 +52,11 @@ def _as_file(scenario) -> ScenarioFile:
 
 
 def _model(sf: ScenarioFile, flows: Flows, mk: Markets, params: Parameters):
+    """The run's model as a function of the wedges; armington's solves start from the run's own last answer."""
     solve = MODELS[sf.spec.model.name]
+    if sf.spec.model.name == "armington":
+        warm = WarmStart()
+        return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk, warm=warm)
     return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk)
 
 
@@ -112,7 +116,6 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
             warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
                             "no ad valorem equivalent, not applied to them")
     mk = markets(flows)
-    forget_warm_start(mk)
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
     measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],

@@ -23,7 +23,6 @@ X0 (rp ** (1 + eps) - 1) / (1 + eps), shared by base value.
 
 from __future__ import annotations
 
-import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -34,7 +33,6 @@ from . import Outcome
 from .constant import power_area, producer_surplus
 
 F_TOL = 1e-11
-_WARM: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_NEWTON = 60
 MAX_HALVINGS = 30
 MAX_STEP = 5.0
@@ -49,6 +47,16 @@ MAX_COUPLING = 2_000_000    # entries of the markets' system beyond which suppli
 
 class ConvergenceError(InputError):
     pass
+
+
+class WarmStart:
+    """Where the next of a sequence of solves on the same markets starts: the last one's answer.
+
+    Quotas and commitments solve the model many times with small changes; starting each solve from the last
+    saves Newton steps. One run owns one (``api.run``), so no result depends on what ran before it."""
+
+    def __init__(self) -> None:
+        self.x: np.ndarray | None = None        # log world price of each supplier with a price to solve
 
 
 def _components(pf_market: np.ndarray, pf_unknown: np.ndarray, n_markets: int, n_free: int) -> np.ndarray:
@@ -240,7 +248,7 @@ def _unconverged(open_market, pf_unknown, pf_market, n_free, market_flows, limit
     return None, grew
 
 
-def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
+def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0, warm: WarmStart | None = None):
     """Per flow, the log change of its supplier's world price with finite export supply; and the solver's report."""
     mk, sigma, eta = dem.mk, dem.sigma, dem.eta
     finite = np.isfinite(eps)
@@ -281,9 +289,9 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
         markets_, starts = np.unique(pf_market[order], return_index=True)
         return markets_, starts, pf_unknown[order]
 
-    # start from the given point, else the last solution on the same markets (quotas and commitments solve
-    # the model many times with small changes); the answer does not depend on the start, only the steps
-    last = start[free] if start is not None else _WARM.get(mk)
+    # start from the given point, else the last solve of the same run; the answer does not depend on the start,
+    # only the steps
+    last = start[free] if start is not None else (warm.x if warm is not None else None)
     x = last.copy() if last is not None and last.shape == (free.size,) else np.zeros(free.size)
 
     def evaluate(x):
@@ -416,22 +424,18 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, depth=0):
     if not np.isfinite(res) or res > 1e-8:
         raise ConvergenceError(Problem(None, "model", f"armington with finite export supply did not converge "
                                        f"(largest residual {res:.3g})"))
-    if start is None:                   # the point run remembers its answer; draws and subproblems start elsewhere
-        _WARM[mk] = x.copy()
+    if start is None and warm is not None:
+        warm.x = x.copy()
     return expand(x), {"method": method, "iterations": iterations, "unknowns": int(free.size), "residual": res,
                        "tolerance": F_TOL}
 
 
-def forget_warm_start(markets) -> None:
-    """Start the next solve on these markets from zero: a run never depends on what ran before it in the process
-    (quotas and commitments still warm-start the solves within one run)."""
-    _WARM.pop(markets, None)
-
-
-def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None) -> Outcome:
+def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None,
+          warm: WarmStart | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
     slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
-    the log world price to start Newton from (e.g. the point solution, for draws of the elasticities)."""
+    the log world price to start Newton from (e.g. the point solution, for draws of the elasticities); else ``warm``,
+    the run's last answer, which this solve then updates."""
     mk = markets
     v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
     sigma, eta, eps = params.sigma, params.eta, params.eps
@@ -448,7 +452,7 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
 
     log_rp, solver = None, {}
     if np.isfinite(eps).any():
-        log_rp, solver = _world_prices(dem, v0, eps, start, polish)
+        log_rp, solver = _world_prices(dem, v0, eps, start, polish, warm=warm)
 
     ratio, log_p, _, _ = dem.at(log_rp)
     # consumer surplus per market, shared among its flows by base spending
