@@ -165,7 +165,7 @@ def run(
     fmt = _output_format(format, output)
     with _handled():
         from . import api
-        from .report import render
+        from .report import check_finite, render
         from .report.terminal import renderable
 
         sf = api.with_basis(api.load_scenario(file), basis)
@@ -177,6 +177,7 @@ def run(
             result, warnings = api.run(sf, as_of=when, draws=_draws(draws, seed, dask), client=client)
         _warn(warnings)
         if fmt == "table":
+            check_finite(result, None)
             _emit(output, table=renderable(result))
         else:
             _emit(output, text=render(result, fmt, detail.value if detail else None))
@@ -208,6 +209,9 @@ def compare(
         with _dask_client(dask) as client:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
         _warn(warnings)
+        from .report import check_finite
+        for result in cmp.results:
+            check_finite(result, None)
         _emit_with(render_compare, cmp, fmt, output, width=160)
 
 
@@ -224,6 +228,9 @@ def _run_path(sf, text: str, fmt: str, output: Path | None):
     start, end, step = _parse_path(text)
     series, warnings = api.path(sf, api.dates(start, end, step))
     _warn(warnings)
+    from .report import check_finite
+    for _, result in series:
+        check_finite(result, None)
     if fmt == "table":
         _emit(output, table=path_renderable(series, sf.spec.name))
     else:

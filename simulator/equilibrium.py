@@ -66,6 +66,17 @@ def _limit_units(flows: Flows, q, mask: np.ndarray, shown: str) -> np.ndarray:
         return np.where(val > 0, qty / val, 0.0)
 
 
+def _one_trq_per_flow(trqs, shown: str) -> None:
+    """A tariff-rate quota replaces the flow's rate by its marginal rate: two on one flow would each replace it."""
+    for i, (q, m) in enumerate(trqs):
+        for p, other in trqs[:i]:
+            shared = int(np.count_nonzero(m & other))
+            if shared:
+                raise InputError(Problem(shown, f"quotas '{q.id}'", f"covers {shared} flow(s) that tariff-rate quota "
+                                         f"'{p.id}' also covers; a flow can be under one tariff-rate quota (narrow "
+                                         "the products or exporters of one of them)"))
+
+
 def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") -> Solution:
     n = len(flows)
     v0 = flows.value
@@ -73,6 +84,7 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
     trqs = [(q, m) for q, m in sched.quotas if q.kind == "trq" and m.any()]
     caps = [(q, m) for q, m in sched.quotas if q.kind != "trq" and m.any()]
     commits = [(c, m) for c, m in sched.commitments if m.any()]
+    _one_trq_per_flow(trqs, shown)
     units = {q.id: _limit_units(flows, q, m, shown) for q, m in (*trqs, *caps)}
     limit = {q.id: (q.limit_value if q.limit_value is not None else q.limit_quantity) for q, _ in (*trqs, *caps)}
 

@@ -131,7 +131,11 @@ class Result:
         return pd.DataFrame({"exporter": names[uniq // n], "importer": names[uniq % n],
                              "value_base": base, "value_new": new, "tariff_rate_base": r0,
                              "tariff_rate_new_base_weights": r1_base_w, "tariff_rate_new": r1_new_w,
-                             "creation": np.bincount(inv, weights=creation), "diversion": np.bincount(inv, weights=diversion)})
+                             "creation": np.bincount(inv, weights=creation), "diversion": np.bincount(inv, weights=diversion),
+                             # summed, not rate * value: a pair with no trade has no rate but collects nothing
+                             "revenue_base": np.bincount(inv, weights=self.t0 * self.value_base),
+                             "revenue_new": np.bincount(inv, weights=self.t1 * self.value_new),
+                             "revenue_new_base_weights": np.bincount(inv, weights=self.t1 * self.value_base)})
 
     def effective_rates(self, importer: str) -> pd.DataFrame:
         """The trade-weighted tariff on one importer's imports: all sources (first row, exporter "all") and each
@@ -139,9 +143,7 @@ class Result:
         p = self.pairs[self.pairs.importer == importer]
         if not len(p):
             return pd.DataFrame(columns=EFFECTIVE_RATE_FIELDS)
-        rev0 = p.tariff_rate_base * p.value_base
-        rev1 = p.tariff_rate_new * p.value_new
-        static = p.tariff_rate_new_base_weights * p.value_base
+        rev0, rev1, static = p.revenue_base, p.revenue_new, p.revenue_new_base_weights
         total = pd.DataFrame({"exporter": ["all"], "value_base": [p.value_base.sum()], "value_new": [p.value_new.sum()],
                               "tariff_rate_base": [rev0.sum() / p.value_base.sum()],
                               "tariff_rate_new_base_weights": [static.sum() / p.value_base.sum()],

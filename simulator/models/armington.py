@@ -225,11 +225,18 @@ class _Demand:
         if self.cobb_douglas.any():                         # sigma = 1: the geometric mean
             log_p = np.where(self.cobb_douglas, np.bincount(market, weights=share * log_rq, minlength=mk.n_markets),
                              log_p)
+        if not self.live.all():
+            # a market with no base spending has no price index to move: its flows stay at zero (m1/m0 = 1)
+            log_p = np.where(self.live, log_p, 0.0)
         # m1/m0 = (rq / rP) ** -sigma * rP ** eta = exp((sigma + eta) ln rP - sigma ln rq)
         with np.errstate(over="ignore", invalid="ignore"):
             ratio = ((self.sigma_m + self.eta_m) * log_p)[market]
             ratio -= sigma * log_rq
             np.exp(ratio, out=ratio)
+        if not self.live.all():
+            dead = ~self.live[market]
+            ratio[dead] = 1.0
+            weighted[dead] = 0.0
         return ratio, log_p, weighted, total
 
 

@@ -1,5 +1,5 @@
 """Rendering results: terminal tables, JSON, CSV and Markdown. No economics here."""
 
-from .writers import FORMATS, format_from_suffix, render, write_atomic
+from .writers import FORMATS, check_finite, format_from_suffix, render, write_atomic
 
-__all__ = ["FORMATS", "format_from_suffix", "render", "write_atomic"]
+__all__ = ["FORMATS", "check_finite", "format_from_suffix", "render", "write_atomic"]

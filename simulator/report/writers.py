@@ -156,7 +156,28 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
     return "\n".join(out)
 
 
+def check_finite(result: Result, detail: str | None) -> None:
+    """No writer prints an infinity: a result that holds one is refused, naming the first table and field.
+    (NaN is a rate with no trade to weight it: printed as null / an empty cell.)"""
+    from ..errors import InputError, Problem
+    frames = {"countries": result.countries, "pairs": result.pairs, "balances": result.balances,
+              "prices": result.prices, **({"products": result.products} if detail == "products" else {})}
+    for table, df in frames.items():
+        for column in df.columns:
+            values = df[column].to_numpy()
+            if values.dtype.kind == "f" and np.isinf(values).any():
+                row = int(np.flatnonzero(np.isinf(values))[0])
+                raise InputError(Problem(result.scenario.get("file"), f"{table}[{row}].{column}",
+                                         "the model gives an infinite value here: the scenario's rates or elasticities "
+                                         "are beyond what it can compute (see docs/MODELS.md for the ranges)"))
+    for b in result.bands:
+        if any(isinstance(b.get(q), float) and math.isinf(b[q]) for q in ("p5", "p50", "p95")):
+            raise InputError(Problem(result.scenario.get("file"), f"bands {b.get('figure')} of {b.get('of')}",
+                                     "an elasticity draw gives an infinite value; narrow the draws' ranges"))
+
+
 def render(result: Result, fmt: str, detail: str | None = None) -> str:
+    check_finite(result, detail)
     if fmt == "json":
         return to_json(result, detail)
     if fmt == "csv":
