@@ -14,6 +14,7 @@ import numpy as np
 
 from . import __version__, hs
 from .data import Dataset, lists, load_dataset
+from .equilibrium import check as check_instruments
 from .equilibrium import solve as solve_instruments
 from .errors import InputError, Problem
 from .flows import Flows
@@ -92,6 +93,32 @@ def _prepare(sf: ScenarioFile, flows: Flows) -> _Prepared:
     return _Prepared(plan, warnings, params)
 
 
+def _schedule(sf: ScenarioFile, data: Dataset, prep: _Prepared, when: dt.date | None) -> tuple[Schedule, list[str]]:
+    """The scenario's rates on a date, and every warning about the scenario on that data."""
+    sched = compile_schedule(data.flows, prep.plan, when, ctx=data.rate_context)
+    warnings = list(prep.warnings)
+    dated = [r.id for r in _instruments(prep.plan) if getattr(r, "effective", None) or getattr(r, "expires", None)]
+    if when is None and dated:
+        warnings.append(f"{sf.shown_as}: no as_of date, so every dated instrument applies at once "
+                        f"({len(dated)} have dates); set as_of in the file or use --as-of")
+    for mid, missing in sched.unpriced_specific.items():
+        if missing:
+            warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
+                            "no ad valorem equivalent, not applied to them")
+    return sched, warnings
+
+
+def validate(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None) -> list[str]:
+    """Check a scenario against the language and its data without running the model: its rules, elasticities,
+    rates on its date and what its instruments need of the data. Returns the warnings; raises InputError."""
+    sf = _as_file(scenario)
+    data = dataset_for(sf)
+    prep = _prepare(sf, data.flows)
+    sched, warnings = _schedule(sf, data, prep, as_of or sf.spec.as_of)
+    check_instruments(data.flows, sched, sf.shown_as)
+    return warnings
+
+
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         dataset: Dataset | None = None, draws: Draws | None = None, client=None,
         prepared: _Prepared | None = None) -> tuple[Result, list[str]]:
@@ -105,16 +132,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     prep = prepared or _prepare(sf, flows)
     plan, params = prep.plan, prep.params
     when = as_of or spec.as_of
-    sched = compile_schedule(flows, plan, when, ctx=data.rate_context)
-    warnings = list(prep.warnings)
-    dated = [r.id for r in _instruments(plan) if getattr(r, "effective", None) or getattr(r, "expires", None)]
-    if when is None and dated:
-        warnings.append(f"{sf.shown_as}: no as_of date, so every dated instrument applies at once "
-                        f"({len(dated)} have dates); set as_of in the file or use --as-of")
-    for mid, missing in sched.unpriced_specific.items():
-        if missing:
-            warnings.append(f"{sf.shown_as}: specific duty '{mid}' covers {missing} flow(s) with no quantity in the data: "
-                            "no ad valorem equivalent, not applied to them")
+    sched, warnings = _schedule(sf, data, prep, when)
     mk = markets(flows)
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 

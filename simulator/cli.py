@@ -275,29 +275,28 @@ def _emit(output: Path | None, table=None, text: str | None = None, width: int =
         sys.stdout.write(text)
         return
     write_atomic(output, text)
-    err.print(f"wrote {output}", markup=False)
+    err.print(printable(f"wrote {output}"), markup=False)
 
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario TOML files.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML files.")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings (e.g. a rule that matches no flow) as errors.")] = False,
 ):
-    """Check scenario files against the language and their data; report every problem in every file."""
+    """Check scenario files against the language and their data, without running the model; report every problem
+    in every file."""
     from .errors import InputError
     bad = False
     with _handled():
         from . import api
         for f in files:
             try:
-                sf = api.load_scenario(f)
-                data = api.dataset_for(sf)
-                _, warnings = api.run(sf, dataset=data)
+                warnings = api.validate(f)          # the language, the data and the rates; no model solve
                 _warn(warnings, as_errors=strict)
                 if strict and warnings:
                     bad = True
                     continue
-                err.print(f"ok: {f}", markup=False)
+                err.print(printable(f"ok: {f}"), markup=False)
             except InputError as exc:
                 bad = True
                 for p in exc.problems:

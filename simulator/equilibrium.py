@@ -77,6 +77,16 @@ def _one_trq_per_flow(trqs, shown: str) -> None:
                                          "the products or exporters of one of them)"))
 
 
+def check(flows: Flows, sched: Schedule, shown: str = "scenario") -> None:
+    """What the instruments need of the data, checked without solving: one tariff-rate quota per flow, and
+    quantities for quotas stated in them."""
+    trqs = [(q, m) for q, m in sched.quotas if q.kind == "trq" and m.any()]
+    _one_trq_per_flow(trqs, shown)
+    for q, m in sched.quotas:
+        if m.any():
+            _limit_units(flows, q, m, shown)
+
+
 def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") -> Solution:
     n = len(flows)
     v0 = flows.value

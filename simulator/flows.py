@@ -6,6 +6,7 @@ One element per flow (exporter -> importer, one HS code). Values are at world pr
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -13,28 +14,41 @@ import numpy as np
 
 from . import hs
 
-# Bit flags that say how far a flow's numbers can be trusted.
-RESIDUAL = 1 << 0            # "other goods, not itemised": a total minus the itemised lines
-SPECIFIC_OMITTED = 1 << 1    # base rate has a specific (per-unit) part with no unit value to convert it
-RATE_UNKNOWN = 1 << 2        # no base rate in the data; 0 used
-RATE_AVERAGED = 1 << 3       # base rate is a simple average of the tariff lines under the flow's code
-RATE_OTHER_YEAR = 1 << 4     # base rate is from another year than the flows
-MFN_ASSUMED = 1 << 5         # the partner's preferences are not in the data; MFN used
-TRQ_RATE = 1 << 6            # statutory rate is an out-of-quota TRQ rate; in-quota rate and fill unknown, 0 used
+
+class Flag(enum.IntFlag):
+    """Bit flags that say how far a flow's numbers can be trusted (``Flows.flags``, one uint8 per flow)."""
+
+    RESIDUAL = 1 << 0            # "other goods, not itemised": a total minus the itemised lines
+    SPECIFIC_OMITTED = 1 << 1    # base rate has a specific (per-unit) part with no unit value to convert it
+    RATE_UNKNOWN = 1 << 2        # no base rate in the data; 0 used
+    RATE_AVERAGED = 1 << 3       # base rate is a simple average of the tariff lines under the flow's code
+    RATE_OTHER_YEAR = 1 << 4     # base rate is from another year than the flows
+    MFN_ASSUMED = 1 << 5         # the partner's preferences are not in the data; MFN used
+    TRQ_RATE = 1 << 6            # statutory rate is an out-of-quota TRQ rate; in-quota rate and fill unknown, 0 used
+
+
+# The bits as plain ints, for the data builders' array arithmetic: numpy keeps a uint8 array uint8 under ``|=`` with a
+# Python int, not with an enum member.
+RESIDUAL, SPECIFIC_OMITTED, RATE_UNKNOWN, RATE_AVERAGED, RATE_OTHER_YEAR, MFN_ASSUMED, TRQ_RATE = (
+    Flag.RESIDUAL.value, Flag.SPECIFIC_OMITTED.value, Flag.RATE_UNKNOWN.value, Flag.RATE_AVERAGED.value,
+    Flag.RATE_OTHER_YEAR.value, Flag.MFN_ASSUMED.value, Flag.TRQ_RATE.value)
 
 FLAG_TEXT = {
-    RESIDUAL: "residual line ('other goods, not itemised'), no product detail",
-    SPECIFIC_OMITTED: "specific or compound duty: per-unit part omitted (no quantities to convert it to an ad valorem equivalent)",
-    RATE_UNKNOWN: "no base rate in the data; 0 used",
-    RATE_AVERAGED: "base rate is the simple average of the MFN tariff lines under the code (preferences not known)",
-    RATE_OTHER_YEAR: "base rate from a later year than the trade values (only year available)",
-    MFN_ASSUMED: "MFN rate used: the partner's preferential rates are not in the data",
-    TRQ_RATE: "line under a tariff-rate quota: statutory out-of-quota rate not applied, in-quota rate unknown, 0 used",
+    Flag.RESIDUAL: "residual line ('other goods, not itemised'), no product detail",
+    Flag.SPECIFIC_OMITTED: "specific or compound duty: per-unit part omitted (no quantities to convert it to an ad valorem "
+                           "equivalent)",
+    Flag.RATE_UNKNOWN: "no base rate in the data; 0 used",
+    Flag.RATE_AVERAGED: "base rate is the simple average of the MFN tariff lines under the code (preferences not known)",
+    Flag.RATE_OTHER_YEAR: "base rate from a later year than the trade values (only year available)",
+    Flag.MFN_ASSUMED: "MFN rate used: the partner's preferential rates are not in the data",
+    Flag.TRQ_RATE: "line under a tariff-rate quota: statutory out-of-quota rate not applied, in-quota rate unknown, 0 used",
 }
 
+# the names of ``tariffsim data coverage --list``
 FLAG_NAMES = {
-    "residual": RESIDUAL, "specific": SPECIFIC_OMITTED, "rate-unknown": RATE_UNKNOWN, "rate-averaged": RATE_AVERAGED,
-    "rate-other-year": RATE_OTHER_YEAR, "mfn-assumed": MFN_ASSUMED, "trq": TRQ_RATE,
+    "residual": Flag.RESIDUAL, "specific": Flag.SPECIFIC_OMITTED, "rate-unknown": Flag.RATE_UNKNOWN,
+    "rate-averaged": Flag.RATE_AVERAGED, "rate-other-year": Flag.RATE_OTHER_YEAR, "mfn-assumed": Flag.MFN_ASSUMED,
+    "trq": Flag.TRQ_RATE,
 }
 
 
@@ -49,7 +63,7 @@ class Flows:
     base_rate: np.ndarray      # float64 ad valorem fraction applied in the base year (preferences used)
     mfn_rate: np.ndarray       # float64 the line's MFN (general) rate; equals base_rate where no preference is known
     quantity: np.ndarray       # float64, NaN where unknown
-    flags: np.ndarray          # uint8 bit flags (see above)
+    flags: np.ndarray          # uint8 bits of Flag
     regions: frozenset[str] = field(default_factory=frozenset)
     description: str = ""
     unit: tuple[str, ...] | None = None   # unit of each flow's quantity, where the data gives one

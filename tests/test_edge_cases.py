@@ -89,3 +89,17 @@ def test_a_result_holding_an_infinity_is_refused_by_every_writer(tmp_path):
     broken = dataclasses.replace(result, outcome=dataclasses.replace(result.outcome, value_new=value))
     with pytest.raises(InputError, match="infinite value"):
         check_finite(broken, None)
+
+
+def test_validate_finds_what_the_instruments_need_of_the_data_without_solving_the_model(tmp_path, monkeypatch):
+    quota = ('[[quotas]]\nid = "{}"\nkind = "trq"\nimporter = "KOR"\nexporters = ["USA"]\nproducts = ["0201"]\n'
+             'in_rate = 0.05\nout_rate = 5.13\nlimit_value = 300\n')
+    good = _scenario(tmp_path, ZERO_MARKET, quota.format("q1"))
+    (tmp_path / "two.toml").write_text((tmp_path / "s.toml").read_text() + quota.format("q2"))
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("validate solved the model")
+    monkeypatch.setattr("simulator.api.solve_instruments", no_solve)
+    assert CliRunner().invoke(app, ["validate", good]).exit_code == 0
+    out = CliRunner().invoke(app, ["validate", str(tmp_path / "two.toml")])
+    assert out.exit_code == 1 and "also covers" in out.output
