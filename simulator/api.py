@@ -6,6 +6,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -288,17 +289,24 @@ def _add_days(d: dt.date, days: int) -> dt.date | None:
         return None
 
 
-def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], list[str]]:
-    """The scenario evaluated on each date (the data is read once)."""
+def path(scenario, when: list[dt.date]) -> tuple[Iterator[tuple[dt.date, Result]], list[str]]:
+    """The scenario evaluated on each date (the data is read once), date by date as the caller reads them: a
+    result per flow is tens of megabytes on the bundled data, so a daily path over years is never held at once.
+    The warnings are those of the first date, which is run at once (so bad input is reported before any output)."""
     sf = _as_file(scenario)
     data = dataset_for(sf)
     prepared = _prepare(sf, data.flows)
-    results, warnings = [], []
-    for d in when:
-        r, w = run(sf, as_of=d, dataset=data, prepared=prepared)
-        results.append((d, r))
-        warnings = warnings or w
-    return results, warnings
+    if not when:
+        return iter(()), []
+    first, warnings = run(sf, as_of=when[0], dataset=data, prepared=prepared)
+
+    def series() -> Iterator[tuple[dt.date, Result]]:
+        nonlocal first
+        yield when[0], first
+        first = None                                   # let the first result go once it has been read
+        for d in when[1:]:
+            yield d, run(sf, as_of=d, dataset=data, prepared=prepared)[0]
+    return series(), warnings
 
 
 # -- compare ---------------------------------------------------------------------------------------

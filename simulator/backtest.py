@@ -95,7 +95,8 @@ def run(scenario: api.ScenarioFile | str | Path, year: int = 2025) -> tuple[Back
     # duties are paid about a month after entry (CBP's periodic monthly statement: by the 15th working day of the
     # next month), so a month's collections answer the previous month's measures
     dates = [dt.date(year - 1, 12, DAY)] + [m.replace(day=DAY) for m in months]
-    series, warnings = api.path(sf, dates)
+    series_by_date, warnings = api.path(sf, dates)
+    series = list(series_by_date)                       # thirteen dates
     duties, census = _realised()
     base_year = year - 1
     treasury_2024 = [duties[(base_year, m)] for m in range(1, 13) if (base_year, m) in duties]

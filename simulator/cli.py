@@ -226,11 +226,15 @@ def _run_path(sf, text: str, fmt: str, output: Path | None):
     from . import api
     from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
-    series, warnings = api.path(sf, api.dates(start, end, step))
+    by_date, warnings = api.path(sf, api.dates(start, end, step))
     _warn(warnings)
     from .report import check_finite
-    for _, result in series:
-        check_finite(result, None)
+
+    def checked():                      # date by date: the path is never held in memory at once
+        for d, result in by_date:
+            check_finite(result, None)
+            yield d, result
+    series = checked()
     if fmt == "table":
         _emit(output, table=path_renderable(series, sf.spec.name))
     else:
@@ -275,7 +279,7 @@ def _emit(output: Path | None, table=None, text: str | None = None, width: int =
         sys.stdout.write(text)
         return
     write_atomic(output, text)
-    err.print(printable(f"wrote {output}"), markup=False)
+    err.print(f"wrote {output}", markup=False)
 
 
 @app.command()
@@ -296,7 +300,7 @@ def validate(
                 if strict and warnings:
                     bad = True
                     continue
-                err.print(printable(f"ok: {f}"), markup=False)
+                err.print(f"ok: {f}", markup=False)
             except InputError as exc:
                 bad = True
                 for p in exc.problems:
