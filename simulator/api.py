@@ -30,6 +30,7 @@ from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities
 from .scenario.resolve import sector_defaults
 from .scenario.schema import SECTIONS
 from .schedule import Plan, Schedule, compile_schedule
+from .trace import ScheduleTracer
 
 if TYPE_CHECKING:
     from .uncertainty import Draws
@@ -241,17 +242,11 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     sub = flows.subset(pick)
     plan = resolve(sf, flows)
     when = as_of or sf.spec.as_of
-    sched: Schedule = compile_schedule(sub, plan, when, trace=True, ctx=data.rate_context)
-    out = []
-    for k in range(len(sub)):
-        steps = []
-        for st in sched.steps:
-            if st.touched[k]:
-                steps.append({"step": st.label, "rate": None if np.isnan(st.rate[k]) else float(st.rate[k]),
-                              "detail": st.detail[k]})
-        out.append({"importer": importer, "exporter": exporter, "hs": sub.hs_text(k), "value": float(sub.value[k]),
-                    "rate_base": float(sched.t0[k]), "rate_scenario": float(sched.t1_static[k]),
-                    "wedge_ntm": float(sched.ntm1[k]), "steps": steps})
+    tracer = ScheduleTracer()
+    sched = compile_schedule(sub, plan, when, ctx=data.rate_context, tracer=tracer)
+    out = [{"importer": importer, "exporter": exporter, "hs": sub.hs_text(k), "value": float(sub.value[k]),
+            "rate_base": float(sched.t0[k]), "rate_scenario": float(sched.t1_static[k]),
+            "wedge_ntm": float(sched.ntm1[k]), "steps": tracer.of_flow(k)} for k in range(len(sub))]
     return Explanation(sf.spec.name, when, out, int(mask.sum()))
 
 

@@ -12,6 +12,8 @@ only does arrays. The steps, each independent of the order of instruments in the
    ``specific`` (ad valorem equivalent at the base unit value); within a ``max_group`` only the
    highest contribution counts. ``ntm`` adds a price wedge that collects no revenue.
 5. Quotas and purchase commitments are left to ``equilibrium``: their rates depend on demand.
+
+``explain``'s steps are not kept here: given a ``trace.ScheduleTracer``, each step is reported to it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import hs
 from .cover import Cover
-from .flows import FLAG_TEXT, Flows
+from .flows import Flows
+
+if TYPE_CHECKING:
+    from .trace import ScheduleTracer
 
 BASE_CHANGE_ORDER = ("set", "cut", "swiss", "cap")
 ADD_ONS = ("add", "floor", "specific")
@@ -265,16 +271,6 @@ class RateContext:
         return share
 
 
-@dataclass(frozen=True)
-class Step:
-    """One line of an explanation: what a rule did to the rate of the traced flows."""
-
-    label: str
-    rate: np.ndarray                 # the tariff after this step
-    touched: np.ndarray              # bool: did the rule touch each flow
-    detail: list[str]                # per flow, words ("" where untouched)
-
-
 @dataclass
 class Schedule:
     t0: np.ndarray                   # rate before the scenario (after preferences)
@@ -287,7 +283,6 @@ class Schedule:
     quotas: list[tuple[QuotaRule, np.ndarray]] = field(default_factory=list)
     commitments: list[tuple[CommitmentRule, np.ndarray]] = field(default_factory=list)
     unpriced_specific: dict[str, int] = field(default_factory=dict)   # id -> covered flows with no quantity
-    steps: list[Step] = field(default_factory=list)
 
     @cached_property
     def t1_static(self) -> np.ndarray:
@@ -295,7 +290,7 @@ class Schedule:
         return self.base1 + self.addon + self.specific_ave0
 
 
-def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndarray:
+def _preferences(flows: Flows, plan: Plan, as_of, tracer: ScheduleTracer | None) -> np.ndarray:
     active = [p for p in plan.preferences if p.in_force(as_of)]
     base = flows.base_rate                                  # read-only: nothing writes into t0
     if not active:
@@ -306,30 +301,17 @@ def _preferences(flows: Flows, plan: Plan, as_of, trace: list | None) -> np.ndar
         pref = flows.base_rate if p.rate is None else np.full(len(flows), p.rate)
         eff = p.utilisation * pref + (1 - p.utilisation) * flows.mfn_rate
         best = np.where(m, np.minimum(best, eff), best)
-        if trace is not None:
-            detail = [f"{p.agreement or p.id}: {p.utilisation:g} x {pr:.4g} + {1 - p.utilisation:g} x MFN {mf:.4g}"
-                      if hit else "" for hit, pr, mf in zip(m, pref, flows.mfn_rate)]
-            trace.append(Step(f"preference {p.id}", np.where(np.isfinite(best), best, base), m, detail))
+        if tracer is not None:
+            tracer.preference(p, m, pref, best)
     return np.where(np.isfinite(best), best, base)
-
-
-def _whence(share: float | str, where: Selector, flows: Flows, k: int, covered: float) -> str:
-    """Where a partial share of flow ``k`` came from, for an explanation."""
-    if covered >= 1.0:
-        return ""
-    if isinstance(share, str):
-        return f" (share table {share})"
-    finer = max((d for _, d in where.products), default=0)
-    if 0 < flows.hs_digits[k] < finer:
-        return " (a list finer than the flow's code, weighted by the 2024 US HS10 import composition)"
-    return f" (share {share:g})" if share != 1.0 else ""
 
 
 def _as_float(c: np.ndarray) -> np.ndarray:
     return c.astype(np.float64) if c.dtype == bool else c
 
 
-def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateContext) -> tuple[dict[str, Cover], dict]:
+def _coverage(flows: Flows, plan: Plan, as_of, tracer: ScheduleTracer | None,
+              ctx: RateContext) -> tuple[dict[str, Cover], dict]:
     """Share of each flow each measure applies to, as a sparse cover of the flows it touches."""
     n = len(flows)
     in_force = {m.id: m.in_force(as_of) for m in plan.measures}
@@ -351,12 +333,8 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateCont
         for mid in ids:
             if not in_force[mid]:          # nothing to lift
                 continue
-            if trace is not None:
-                hit = (cov[mid].dense() > 0) & (lifted > 0)
-                if hit.any():
-                    detail = [f"lifts {mid} on {s:.1%} of the flow{_whence(ex.share, ex.where, flows, k, s)}" if h else ""
-                              for k, (h, s) in enumerate(zip(hit, _as_float(lifted)))]
-                    trace.append(Step(f"exemption{' ' + ex.id if ex.id else ''} of {mid}", np.full(n, np.nan), hit, detail))
+            if tracer is not None:
+                tracer.exemption(ex, mid, cov[mid], lifted)
             cov[mid] = cov[mid].less(lifted)
     # Exclusions use each excluding measure's own coverage, so their order does not matter. Measures that exclude
     # the same set are applied together: c * (1 - a) * (1 - b) = c * (1 - (a + b - ab)), one pass per target.
@@ -366,14 +344,8 @@ def _coverage(flows: Flows, plan: Plan, as_of, trace: list | None, ctx: RateCont
         if m.excludes and in_force[m.id]:
             by_targets.setdefault(m.excludes, []).append(m.id)
     for targets, ids in by_targets.items():
-        if trace is not None:
-            for mid in ids:
-                for other in targets:
-                    hit = (cov[other].dense() > 0) & (own[mid].dense() > 0)
-                    if hit.any():
-                        detail = [f"{mid} applies on {s:.0%}: {other} does not" if h else ""
-                                  for h, s in zip(hit, _as_float(own[mid].dense()))]
-                        trace.append(Step(f"{mid} excludes {other}", np.full(n, np.nan), hit, detail))
+        if tracer is not None:
+            tracer.exclusions(ids, targets, cov, own)
         together = own[ids[0]].dense()
         for mid in ids[1:]:
             c = own[mid].dense()
@@ -395,63 +367,18 @@ def _unit_values(flows: Flows) -> np.ndarray:
         return np.where((flows.quantity > 0) & (flows.value > 0), flows.value / flows.quantity, np.nan)
 
 
-def _trace_add_ons(steps: list, flows: Flows, plan: Plan, cov: dict[str, Cover], contributions: dict,
-                   groups: dict[str, list[str]], base: np.ndarray) -> np.ndarray:
-    """One step per add-on, in file order: what it adds to each traced flow, and which measure of a max group
-    counted (the first in file order on a tie). Returns the rate after the add-ons."""
-    n = len(flows)
-
-    def dense(mid: str) -> np.ndarray:
-        out = np.zeros(n)
-        rows, add = contributions[mid]
-        out[rows] = add
-        return out
-
-    full = {mid: dense(mid) for mid in contributions}
-    counted = dict(full)
-    for ids in groups.values():
-        best = full[ids[0]].copy()
-        winner = np.zeros(n, dtype=np.int32)
-        for k, mid in enumerate(ids[1:], start=1):
-            better = full[mid] > best
-            np.copyto(best, full[mid], where=better)
-            winner[better] = k
-        for k, mid in enumerate(ids):
-            counted[mid] = np.where(winner == k, full[mid], 0.0)
-    running = base.copy()
-    for m in plan.measures:
-        if m.id not in counted:
-            continue
-        running = running + counted[m.id]
-        hit = full[m.id] > 0
-        detail = []
-        share = _as_float(cov[m.id].dense())
-        for i, (h, c, k) in enumerate(zip(hit, full[m.id], counted[m.id])):
-            on = f" on {share[i]:.1%} of the value{_whence(m.share, m.where, flows, i, share[i])}" if share[i] < 1 else ""
-            if not h:
-                detail.append("")
-            elif k == 0 and c > 0:
-                detail.append(f"+{c:.4g}{on}, not counted: a higher measure of group {m.max_group} applies")
-            else:
-                detail.append(f"+{k:.4g}{on}")
-        steps.append(Step(f"{m.kind} {m.id}", running.copy(), hit, detail))
-    return running
-
-
-def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, trace: bool = False,
-                     ctx: RateContext | None = None) -> Schedule:
+def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx: RateContext | None = None,
+                     tracer: ScheduleTracer | None = None) -> Schedule:
     """The rates of every flow before (t0) and after (t1) the scenario on ``as_of``.
 
     t0 is the data's base rate with the preferences, plus the measures in force on the data's base date
-    (``Plan.in_base``): a duty of 2018 still in force in 2024 is in the base and in the scenario alike."""
+    (``Plan.in_base``): a duty of 2018 still in force in 2024 is in the base and in the scenario alike.
+    ``tracer`` (``trace.ScheduleTracer``), if given, is told every step, for ``explain``."""
     ctx = ctx or RateContext()
-    steps: list[Step] | None = [] if trace else None
     n = len(flows)
-    if trace:
-        steps.append(Step("base rate in the data", flows.base_rate.copy(), np.ones(n, bool),
-                          [f"MFN {m:.4g}" + "".join(f"; {text}" for bit, text in FLAG_TEXT.items() if fl & bit)
-                           for m, fl in zip(flows.mfn_rate, flows.flags)]))
-    pref = _preferences(flows, plan, as_of, steps)
+    if tracer is not None:
+        tracer.base_rate(flows)
+    pref = _preferences(flows, plan, as_of, tracer)
     base_plan = plan.in_base(ctx.base_date)
     if base_plan is None:
         t0 = pref
@@ -459,11 +386,9 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         then = compile_schedule(flows, dataclasses.replace(base_plan, preferences=plan.preferences), ctx.base_date,
                                 ctx=dataclasses.replace(ctx, base_date=None))
         t0 = then.t1_static
-        if steps is not None:
-            hit = t0 != pref
-            steps.append(Step(f"in force on the base date {ctx.base_date}", t0.copy(), hit,
-                              [f"base-year rate {r:.4g}" if h else "" for h, r in zip(hit, t0)]))
-    cov, in_force = _coverage(flows, plan, as_of, steps, ctx)
+        if tracer is not None:
+            tracer.in_base(ctx.base_date, t0, pref)
+    cov, in_force = _coverage(flows, plan, as_of, tracer, ctx)
 
     base = pref.copy()
     # Within a kind, measures apply in id order: never in file order, so moving a table in the file changes nothing.
@@ -478,9 +403,8 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
     if by_kind["set"]:
         safe_rate = np.where(set_cov > 0, set_rate, 0.0)
         base = np.where(set_cov > 0, set_cov * safe_rate + (1 - set_cov) * base, base)
-        if steps is not None:
-            hit = set_cov > 0
-            steps.append(Step("set", base.copy(), hit, [f"set to {r:.4g} on {c:.0%}" if h else "" for h, r, c in zip(hit, set_rate, set_cov)]))
+        if tracer is not None:
+            tracer.set_rates(base, set_rate, set_cov)
     for kind in ("cut", "swiss", "cap"):
         for m in by_kind[kind]:
             rows, c = cov[m.id].rows, cov[m.id].values()
@@ -492,9 +416,8 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
             else:
                 new = np.minimum(now, m.rate)
             base[rows] = c * new + (1 - c) * now
-            if steps is not None:
-                hit = cov[m.id].dense() > 0
-                steps.append(Step(f"{kind} {m.id}", base.copy(), hit, [m.reference if h else "" for h in hit]))
+            if tracer is not None:
+                tracer.base_change(m, cov[m.id], base)
 
     # The rate each add-on adds on the flows it covers: (rows, rate on each row).
     contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -534,27 +457,18 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, tra
         if m.id in contributions and m.kind != "specific" and m.id not in grouped:
             rows, add = contributions[m.id]
             addon[rows] += add
-    if steps is not None:
-        running = _trace_add_ons(steps, flows, plan, cov, contributions, groups, base)
+    if tracer is not None:
+        tracer.add_ons(plan, cov, contributions, groups, base)
 
     ntm = np.zeros(n)
     for m in by_kind["ntm"]:
         ntm[cov[m.id].rows] += m.rate * cov[m.id].values()
-        if steps is not None:
-            c = _as_float(cov[m.id].dense())
-            hit = c > 0
-            steps.append(Step(f"ntm {m.id}", running.copy(), hit,
-                              [f"price wedge +{m.rate * v:.4g} (no revenue)" if h else "" for h, v in zip(hit, c)]))
+        if tracer is not None:
+            tracer.ntm(m, cov[m.id])
 
     quotas = [(q, q.where.mask(flows)) for q in plan.quotas if q.in_force(as_of)]   # quotas are whole flows
     commitments = [(c, c.where.mask(flows)) for c in plan.commitments if c.in_force(as_of)]
-    if steps is not None:
-        for q, m in quotas:
-            what = (f"TRQ in {q.in_rate:g} / out {q.out_rate:g}: the marginal rate replaces the base, solved with demand"
-                    if q.kind == "trq" else f"{q.kind}: a quantity cap, its price wedge solved with demand")
-            steps.append(Step(f"quota {q.id}", np.full(n, np.nan), m, [what if h else "" for h in m]))
-        for c, m in commitments:
-            steps.append(Step(f"commitment {c.id}", np.full(n, np.nan), m,
-                              ["purchase commitment: a uniform price wedge solved to reach the target" if h else "" for h in m]))
+    if tracer is not None:
+        tracer.solved_with_demand(quotas, commitments)
     return Schedule(t0=t0, base1=base, addon=addon, specific_ave0=specific, ntm1=ntm, coverage=cov, in_force=in_force,
-                    quotas=quotas, commitments=commitments, unpriced_specific=unpriced, steps=steps or [])
+                    quotas=quotas, commitments=commitments, unpriced_specific=unpriced)

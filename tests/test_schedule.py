@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose
 
 from simulator.flows import Flows
 from simulator.schedule import ExemptionRule, MeasureRule, Plan, PreferenceRule, Selector, compile_schedule
+from simulator.trace import ScheduleTracer
 
 
 @pytest.fixture()
@@ -155,11 +156,18 @@ def test_dates(flows):
 
 
 def test_trace_lists_every_step(flows):
-    s = compile_schedule(flows, Plan((MeasureRule("a", "add", 0.25, sel(flows, ["USA"])),),
-                                     (ExemptionRule(("a",), sel(flows, None, ["KOR"], [(201, 4)])),)), trace=True)
-    labels = [st.label for st in s.steps]
+    tracer = ScheduleTracer()
+    compile_schedule(flows, Plan((MeasureRule("a", "add", 0.25, sel(flows, ["USA"])),),
+                                 (ExemptionRule(("a",), sel(flows, None, ["KOR"], [(201, 4)])),)), tracer=tracer)
+    labels = [st.label for st in tracer.steps]
     assert labels[0] == "base rate in the data"
     assert any(lab.startswith("exemption") for lab in labels) and "add a" in labels
+    # KOR beef: the exemption lifts the add-on, which then adds nothing; JPN beef pays it
+    kor_beef = tracer.of_flow(1)
+    assert [st["step"] for st in kor_beef] == ["base rate in the data", "exemption of a"]
+    assert kor_beef[1] == {"step": "exemption of a", "rate": None, "detail": "lifts a on 100.0% of the flow"}
+    jpn_beef = tracer.of_flow(3)
+    assert jpn_beef[-1] == {"step": "add a", "rate": pytest.approx(0.29), "detail": "+0.25"}
 
 
 def test_rates_are_the_same_with_and_without_a_trace(flows):
@@ -169,7 +177,7 @@ def test_rates_are_the_same_with_and_without_a_trace(flows):
                  MeasureRule("c", "floor", 0.15, sel(flows, ["USA"]), max_group="g"),
                  MeasureRule("d", "add", 0.05, sel(flows)),
                  MeasureRule("e", "add", 0.02, sel(flows, ["USA"]))), ())
-    quiet, traced = compile_schedule(flows, plan), compile_schedule(flows, plan, trace=True)
+    quiet, traced = compile_schedule(flows, plan), compile_schedule(flows, plan, tracer=ScheduleTracer())
     assert_allclose(quiet.addon, traced.addon)
     assert_allclose(quiet.t1_static, traced.t1_static)
     assert quiet.addon.max() > 0.25                     # the group's highest plus the others
