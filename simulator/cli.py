@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 import traceback
 from contextlib import contextmanager
@@ -18,18 +19,87 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from typer.core import TyperGroup
 
 from . import __version__
+from .errors import printable
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+try:                                  # typer vendors click from 0.2x on; before, it used click itself
+    from typer._click import exceptions as click_errors
+except ImportError:                   # pragma: no cover
+    import click.exceptions as click_errors
+
+
+def _param_name(param) -> str | None:
+    if param is None:
+        return None
+    if param.param_type_name == "argument":
+        return (param.metavar or param.name or "").upper().strip("{}.") or None
+    return max(param.opts, key=len)
+
+
+def usage_line(exc) -> str:
+    """A usage error as one line: what it is about (the option, the argument or the command), what is wrong and
+    where the help is; for a missing argument, its name and what it is for."""
+    ctx, names = exc.ctx, []
+    while ctx is not None and ctx.parent is not None:      # the subcommands, whatever the program is called
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    command = " ".join(["tariffsim", *names])
+    message = exc.message.rstrip(".").removeprefix("Value error, ")
+    subject = command
+    if isinstance(exc, click_errors.MissingParameter) and exc.param is not None:
+        subject = _param_name(exc.param)
+        kind = "argument" if exc.param.param_type_name == "argument" else "option"
+        purpose = getattr(exc.param, "help", None)
+        message = f"missing {kind}" + (f" ({purpose.rstrip('.')})" if purpose else "")
+    elif isinstance(exc, click_errors.BadParameter):
+        hint = exc.param_hint if exc.param_hint is not None else _param_name(exc.param)
+        if isinstance(hint, (list, tuple)):
+            hint = max(hint, key=len)
+        subject = str(hint or command).strip("'\"")
+    elif isinstance(exc, (click_errors.NoSuchOption, click_errors.BadOptionUsage)):
+        subject = exc.option_name
+    return printable(f"{subject}: {message}; see '{command} --help'")
+
+
+_NO_ARGS = getattr(click_errors, "NoArgsIsHelpError", ())
+
+
+class _Group(TyperGroup):
+    """Usage errors printed as one line naming the option or argument (click's own is a box of several lines that,
+    for a missing argument, may not say which); every other outcome as typer has it."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS as exc:          # 'tariffsim' alone: the help (typer prints it; click returns it)
+            if exc.message.strip():
+                err.print(exc.message, markup=False)
+            rv = 2
+        except click_errors.UsageError as exc:
+            err.print(f"error: {usage_line(exc)}", markup=False)
+            rv = exc.exit_code
+        except click_errors.ClickException as exc:
+            err.print(f"error: {printable(exc.format_message())}", markup=False)
+            rv = exc.exit_code
+        except typer.Abort:
+            err.print("aborted", markup=False)
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
 data_app = typer.Typer(no_args_is_help=True, help="Bundled datasets and their sources.")
 app.add_typer(data_app, name="data")
 
 # Piped or redirected output gets a fixed width wide enough for the tables.
-out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: text such as "2025-01-01:end:..." is printed as written, not with ':end:' turned into a picture.
+out = Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 STATE = {"debug": False}
 
 
@@ -52,7 +122,7 @@ def _handled():
         yield
     except InputError as exc:
         for p in exc.problems:
-            err.print(f"error: {p}", markup=False)
+            err.print(f"error: {p}", markup=False)        # str(p) escapes control characters
         raise typer.Exit(1)
     except (typer.Exit, typer.BadParameter, typer.Abort):
         raise
@@ -63,7 +133,8 @@ def _handled():
         if STATE["debug"]:
             traceback.print_exc()
         else:
-            err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", markup=False)
+            err.print(printable(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"),
+                      markup=False)
         raise typer.Exit(3)
 
 
@@ -144,7 +215,7 @@ def _parse_date(text: str | None) -> dt.date | None:
 
 @app.command()
 def run(
-    file: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
     format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
@@ -168,7 +239,9 @@ def run(
         from .report import check_finite, render
         from .report.terminal import renderable
 
-        sf = api.with_basis(api.load_scenario(file), basis)
+        sf = api.load_scenario(file)
+        _check_basis(basis, [sf])
+        sf = api.with_basis(sf, basis)
         _refuse_inputs(output, sf.inputs())
         if path is not None:
             _run_path(sf, path, fmt, output)
@@ -185,7 +258,7 @@ def run(
 
 @app.command()
 def compare(
-    files: Annotated[list[Path], typer.Argument(help="Two or more scenario TOML files; deltas are against the first.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Two or more scenario TOML files; deltas are against the first.")],
     format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
@@ -204,8 +277,18 @@ def compare(
     with _handled():
         from . import api
         from .report import compare as render_compare
-        if output is not None:
-            _refuse_inputs(output, [p for f in files for p in api.load_scenario(f).inputs()])
+        if output is not None or basis is not None:
+            from .errors import InputError
+            scenarios, problems = [], []
+            for f in files:
+                try:
+                    scenarios.append(api.load_scenario(f))
+                except InputError as exc:
+                    problems.extend(exc.problems)
+            if problems:
+                raise InputError(problems)
+            _check_basis(basis, scenarios)
+            _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
         with _dask_client(dask) as client:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
         _warn(warnings)
@@ -243,7 +326,7 @@ def _run_path(sf, text: str, fmt: str, output: Path | None):
 
 def _warn(warnings: list[str], as_errors: bool = False) -> None:
     for w in warnings:
-        err.print(f"{'error' if as_errors else 'warning'}: {w}", markup=False)
+        err.print(printable(f"{'error' if as_errors else 'warning'}: {w}"), markup=False)
 
 
 def _refuse_inputs(output: Path | None, inputs) -> None:
@@ -251,10 +334,37 @@ def _refuse_inputs(output: Path | None, inputs) -> None:
     from .errors import InputError, Problem
     if output is None:
         return
-    target = Path(output).resolve()
-    if any(target == Path(p).resolve() for p in inputs):
+    if any(_same_file(Path(output), Path(p)) for p in inputs):
         raise InputError(Problem(str(output), None, "is a file this run reads (a scenario, a file it extends, its flows "
                                  "or a source): choose another output file"))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """One file under two names: the same path, a symbolic link to it or a hard link (the same inode)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except (OSError, RuntimeError):        # a link loop or an unreadable path: it cannot be an input either
+        return False
+
+
+def _check_basis(basis: str | None, scenarios) -> None:
+    """--basis against what the scenarios' data offers, so that a wrong value is blamed on the option, not on the
+    [data] section of a file."""
+    if basis is None:
+        return
+    from .data import BUNDLED, kor_usa
+    from .errors import InputError, Problem, suggest
+    for sf in scenarios:
+        bundled = sf.spec.data.flows in BUNDLED
+        choices = list(kor_usa.BASES) if bundled else ["as-given"]
+        if basis in choices:
+            continue
+        given = f"'{basis}'" if basis.strip() else "an empty basis"
+        if not bundled:
+            raise InputError(Problem(None, "--basis", f"{given}: a basis applies to bundled datasets only; a user's flows "
+                                     f"file ({sf.spec.data.flows}) is used as given (omit --basis or give as-given)"))
+        raise InputError(Problem(None, "--basis", f"unknown basis {given} for {sf.spec.data.flows}"
+                                 f"{suggest(basis, choices)}; choose one of {', '.join(choices)}"))
 
 
 def _emit_with(renderer, value, fmt: str, output: Path | None, width: int) -> None:
@@ -272,14 +382,14 @@ def _emit(output: Path | None, table=None, text: str | None = None, width: int =
         if output is None:
             out.print(table)
             return
-        console = Console(file=io.StringIO(), width=width, highlight=False)
+        console = Console(file=io.StringIO(), width=width, highlight=False, emoji=False)
         console.print(table)
         text = console.file.getvalue()
     if output is None:
         sys.stdout.write(text)
         return
     write_atomic(output, text)
-    err.print(f"wrote {output}", markup=False)
+    err.print(printable(f"wrote {output}"), markup=False)
 
 
 @app.command()
@@ -300,7 +410,7 @@ def validate(
                 if strict and warnings:
                     bad = True
                     continue
-                err.print(f"ok: {f}", markup=False)
+                err.print(printable(f"ok: {f}"), markup=False)
             except InputError as exc:
                 bad = True
                 for p in exc.problems:
@@ -311,7 +421,7 @@ def validate(
 
 @app.command()
 def explain(
-    files: Annotated[list[Path], typer.Argument(help="Scenario TOML file(s); with several, the rate in each is summarised.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML file(s); with several, the rate in each is summarised.")],
     importer: Annotated[str, typer.Option("--importer", help="Importing country, e.g. USA.")],
     exporter: Annotated[str, typer.Option("--exporter", help="Exporting country, e.g. KOR.")],
     hs: Annotated[str, typer.Option("--hs", help="HS prefix, e.g. 8703 (every flow under it is explained).")],
@@ -342,7 +452,7 @@ def explain(
 
 @app.command()
 def backtest(
-    file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
     year: Annotated[int, typer.Option("--year", min=2025, max=2025, help="The year to test (the realised data covers 2025).")] = 2025,
     format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
@@ -363,7 +473,7 @@ def backtest(
 
 @app.command()
 def calibrate(
-    file: Annotated[Path, typer.Argument(help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A scenario of the measures in force, e.g. scenarios/in-force.toml.")],
     format: Annotated[Format | None, typer.Option("--format", "-f", help="table (default) or json.")] = None,
 ):
     """Fit the import demand elasticity to the 2025 US effective tariff (April-August) and evaluate it on
@@ -401,6 +511,7 @@ def data_list():
     with _handled():
         from .data import BUNDLED, catalog
         from .data.kor_usa import BASES, DEFAULT_BASIS
+        from .report.plain import PlainTable as Table
         t = Table(title="Datasets (use as [data] flows)", title_justify="left")
         for c in ("id", "description", "bases"):
             t.add_column(c)
@@ -416,14 +527,15 @@ def data_list():
 
 
 @data_app.command("show")
-def data_show(entry: Annotated[str, typer.Argument(help="A file id from 'tariffsim data list'.")]):
+def data_show(entry: Annotated[str, typer.Argument(metavar="ID", help="A file id from 'tariffsim data list'.")]):
     """Show one bundled file's description, source, licence and hash."""
     from .errors import InputError, Problem, suggest
     with _handled():
         from .data import catalog
         entries = catalog.entries()
         if entry not in entries:
-            raise InputError(Problem(None, None, f"no bundled file '{entry}'{suggest(entry, entries)}"))
+            raise InputError(Problem(None, "ID", f"no bundled file '{entry}'{suggest(entry, entries)}; "
+                                     "tariffsim data list shows them"))
         e = entries[entry]
         for k in ("id", "path", "description", "source", "year", "basis", "units", "licence", "sha256"):
             out.print(f"[bold]{k}[/bold]: {getattr(e, k)}", soft_wrap=True)
@@ -433,7 +545,7 @@ def data_show(entry: Annotated[str, typer.Argument(help="A file id from 'tariffs
 
 @data_app.command("coverage")
 def data_coverage(
-    dataset: Annotated[str, typer.Argument(help="A bundled dataset id or a flows file.")] = "kor-usa-2024",
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="A bundled dataset id or a flows file.")] = "kor-usa-2024",
     basis: Annotated[str | None, typer.Option("--basis", help="census-2024 (default), kcs-2024 or itemised.")] = None,
     region: Annotated[list[str] | None, typer.Option("--region", help="A region code your flows file uses (repeatable).")] = None,
     list_caveat: Annotated[str | None, typer.Option("--list", help="Print every line with this caveat as CSV "
@@ -444,6 +556,7 @@ def data_coverage(
     from .flows import FLAG_NAMES
     with _handled():
         from .data import coverage, load_dataset
+        from .report.plain import PlainTable as Table
         if list_caveat is not None and list_caveat not in FLAG_NAMES:
             raise InputError(Problem(None, "--list", f"unknown caveat '{list_caveat}'{suggest(list_caveat, FLAG_NAMES)}; "
                                                      f"choose one of {', '.join(FLAG_NAMES)}"))
@@ -511,9 +624,9 @@ def data_import(
         result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
                                    hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
         importers.write(result, output)
-        err.print(importers.summary(result, output), markup=False)
+        err.print(printable(importers.summary(result, output)), markup=False)
         for note in result.attrs.get("notes", []):
-            err.print(f"note: {note}", markup=False)
+            err.print(printable(f"note: {note}"), markup=False)
 
 
 def main():

@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts colour, cursor and title
+# sequences), DEL, and the bidirectional overrides that reorder what is shown. Tab and newline are layout.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_LAYOUT = re.compile(f"{_CONTROL.pattern}|[\t\n]")
+
+
+def _escape(m: re.Match) -> str:
+    c = m.group(0)
+    return {"\n": "\\n", "\t": "\\t"}.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """``text`` safe to print: control characters, terminal escapes and bidirectional overrides written as
+    escapes (ESC as \\x1b), never sent raw. With ``lines``, newlines and tabs are kept; otherwise they are escaped
+    too, so that a message stays on one line."""
+    return (_CONTROL if lines else _CONTROL_OR_LAYOUT).sub(_escape, text)
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`printable` would escape (newlines and tabs aside)."""
+    return _CONTROL.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -16,8 +39,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line: the file, the key or row, the message; anything a terminal would act on escaped."""
         parts = [p for p in (self.file, self.where) if p]
-        return ": ".join([*parts, self.message])
+        return printable(": ".join([*parts, self.message]))
 
 
 class InputError(Exception):

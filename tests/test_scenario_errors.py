@@ -7,6 +7,7 @@ tests/bad_scenarios/expected.toml so that a new fixture is one file plus one lin
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -23,7 +24,11 @@ EXPECTED = tomllib.loads((BAD / "expected.toml").read_text("utf-8"))
 FRAGMENTS: dict[str, list[str]] = {k: v for k, v in EXPECTED.items() if isinstance(v, list)}
 ERROR_LINES: dict[str, int] = EXPECTED.get("error_lines", {})
 XFAIL: dict[str, str] = EXPECTED.get("xfail", {})
+NAMED_FILE: dict[str, str] = EXPECTED.get("named_file", {})
+ABSENT: dict[str, list[str]] = EXPECTED.get("absent", {})
 FIXTURES = sorted(p.name for p in BAD.glob("*.toml") if p.name != "expected.toml")
+# what a terminal acts on rather than shows: no message may carry it raw
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _params():
@@ -48,19 +53,24 @@ def check_failure(result, name: str) -> list[str]:
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert lines, "no message on stderr"
+    named = NAMED_FILE.get(name, name)
     for ln in lines:
         # one line per problem: no wrapped continuation lines, every line says which file it is about
         assert ln.startswith("error: "), f"not an error line: {ln!r}"
-        assert name in ln, f"fixture name missing from {ln!r}"
+        assert named in ln, f"{named} missing from {ln!r}"
+    assert not CONTROL.search(result.stderr), f"a raw control character in {result.stderr!r}"
     low = result.stderr.lower()
-    for frag in FRAGMENTS[name]:
+    for frag in FRAGMENTS.get(name, []):
         assert frag.lower() in low, f"{frag!r} not in stderr:\n{result.stderr}"
+    for text in ABSENT.get(name, []):
+        assert text.lower() not in low, f"{text!r} (from a file that is no scenario) printed:\n{result.stderr}"
     return lines
 
 
 def test_every_fixture_has_expectations():
     assert set(FIXTURES) == set(FRAGMENTS), "fixtures and expected.toml entries differ"
     assert set(ERROR_LINES) <= set(FIXTURES) and set(XFAIL) <= set(FIXTURES)
+    assert set(NAMED_FILE) <= set(FIXTURES) and set(ABSENT) <= set(FIXTURES)
     assert all(FRAGMENTS[n] for n in FIXTURES), "a fixture without fragments tests nothing"
     # the missing-data-file fixture relies on this file not existing
     assert not (BAD / "missing.csv").exists()
@@ -150,3 +160,79 @@ def test_files_that_would_hang_or_overflow_are_refused(tmp_path, case):
         says = "NUL character"
     r = _run(top)
     assert r.returncode == 1 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+# --- what the fuzz suite (tests/test_fuzz.py) found at the command line -----------------------------------------
+
+def _cli(args, cwd):
+    return subprocess.run([sys.executable, "-m", "simulator.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["run"], "error: FILE: missing argument (Scenario TOML file); see 'tariffsim run --help'"),
+    (["explain", "s.toml", "--importer", "USA", "--hs", "87"], "error: --exporter: missing option"),
+    (["run", "s.toml", "-o"], "error: -o: Option '-o' requires an argument"),
+    (["run", "s.toml", "--seed", "-1"], "error: --seed: "),
+    (["run", "s.toml", "--draws", "1000000000"], "error: --draws: "),
+    (["run", "s.toml", "--frobnicate"], "error: --frobnicate: No such option"),
+    (["run", "s.toml", "--path", "2025-01-01:2025-02-01:end"], "error: --path: unknown step 'end'"),
+    (["run", "s.toml", "--as-of", "\x1b[31m"], "error: --as-of: '\\x1b[31m' is not a date"),
+    (["RUN"], "error: tariffsim: No such command 'RUN'"),
+])
+def test_a_usage_error_is_one_line_naming_what_is_wrong(tmp_path, args, says):
+    (tmp_path / "s.toml").write_text('name = "s"\n')
+    r = _cli(args, tmp_path)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode in (1, 2) and r.stdout == "", (r.returncode, r.stdout)
+    assert len(lines) == 1 and lines[0].startswith(says), r.stderr
+    assert "\x1b" not in r.stderr and "╭" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_no_command_prints_the_help(tmp_path):
+    r = _cli([], tmp_path)
+    assert r.returncode == 2 and "Usage" in r.stdout + r.stderr and "run" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("basis", ["", " ", "census2024"])
+def test_basis_option_is_checked_and_blamed_on_the_option(basis):
+    lines = check_option_error(invoke("run", str(ROOT / "scenarios" / "baseline.toml"), "--basis", basis))
+    assert lines[0].startswith("error: --basis: "), lines
+
+
+def check_option_error(result) -> list[str]:
+    assert result.exit_code == 1 and result.stdout == "", (result.exit_code, result.stdout, result.stderr)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, lines
+    return lines
+
+
+def test_output_that_is_a_hard_link_to_the_scenario_is_refused(tmp_path):
+    s = tmp_path / "s.toml"
+    s.write_text('name = "s"\n[data]\nflows = "f.csv"\n')
+    (tmp_path / "f.csv").write_text("importer,exporter,hs,value\nUSA,KOR,870323,10\n")
+    os.link(s, tmp_path / "same.json")
+    before = s.read_bytes()
+    lines = check_option_error(invoke("run", str(s), "-o", str(tmp_path / "same.json")))
+    assert "is a file this run reads" in lines[0]
+    assert s.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "s.toml", "same.json"]
+
+
+def test_extends_a_loop_of_symbolic_links(tmp_path):
+    os.symlink("l2.toml", tmp_path / "l1.toml")
+    os.symlink("l1.toml", tmp_path / "l2.toml")
+    (tmp_path / "s.toml").write_text('name = "s"\nextends = "l1.toml"\n')
+    lines = check_failure(invoke("validate", str(tmp_path / "s.toml")), "s.toml")
+    assert "extends: 'l1.toml' is a loop of symbolic links" in lines[0]
+
+
+def test_a_file_name_with_a_terminal_escape_is_shown_escaped(tmp_path):
+    bad = tmp_path / "\x1b[31mred.toml"
+    bad.write_text('name = "s"\n')
+    r = invoke("run", str(bad))
+    assert r.exit_code == 1 and "\x1b" not in r.stderr and "\\x1b[31mred.toml" in r.stderr, r.stderr
+
+
+def test_an_emoji_code_in_a_message_is_printed_as_written(tmp_path):
+    r = invoke("run", str(tmp_path / "a:smile:b.toml"))
+    assert r.exit_code == 1 and "a:smile:b.toml" in r.stderr, r.stderr

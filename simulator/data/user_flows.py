@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import countries, hs
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, has_control
 from ..files import check_regular_file
 from ..flows import RATE_UNKNOWN, Flows
 
@@ -37,7 +37,7 @@ def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: fr
             df = df.astype(object).where(df.notna(), "").astype(str)
             labels = [f"record {i + 1}" for i in range(len(df))]
         else:
-            _check_field_counts(path, shown_as)
+            header = _check_field_counts(path, shown_as)
             # index_col=False: a trailing comma on every row must not shift the columns;
             # blank lines are kept while reading so that row numbers are file line numbers.
             with warnings.catch_warnings():  # over-long rows were checked above: only empty trailing fields remain
@@ -48,6 +48,8 @@ def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: fr
             blank = (df.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy() if len(df) else np.zeros(0, bool)
             df = df[~blank].reset_index(drop=True)
             labels = [lab for lab, b in zip(labels, blank) if not b]
+            if len(header) == len(df.columns):          # pandas renames a repeated name ('value.1'): use the file's
+                df.columns = header
     except InputError:
         raise
     except ImportError:
@@ -57,8 +59,8 @@ def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: fr
     return validate(df, regions, shown_as, labels, market_specific)
 
 
-def _check_field_counts(path: Path, shown_as: str) -> None:
-    """A row with more non-empty fields than the header would lose data when read: refuse it."""
+def _check_field_counts(path: Path, shown_as: str) -> list[str]:
+    """A row with more non-empty fields than the header would lose data when read: refuse it. Returns the header."""
     problems = []
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
@@ -72,6 +74,7 @@ def _check_field_counts(path: Path, shown_as: str) -> None:
                     break
     if problems:
         raise InputError(problems)
+    return header
 
 
 def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, required: bool, labels: list[str]) -> np.ndarray:
@@ -87,11 +90,19 @@ def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, requi
 
 def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str],
              market_specific: frozenset[str] = frozenset()) -> Flows:
-    df.columns = [str(c).strip().lower() for c in df.columns]
+    given = [str(c) for c in df.columns]
+    df.columns = [c.strip().lower() for c in given]
     missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
+    if missing:   # the file may be no flows file at all: nothing of it is quoted
         raise InputError(Problem(shown_as, None, f"missing column(s) {', '.join(missing)}; "
                                                  f"expected {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})"))
+    names = list(df.columns)
+    repeated = sorted({c for c in names if names.count(c) > 1}, key=names.index)
+    if repeated:  # one of them would be read and the other ignored, or both would be summed: neither is safe
+        raise InputError([Problem(shown_as, None, f"column '{c}' appears {names.count(c)} times ("
+                                  + ", ".join(f"'{g}'" for g, n in zip(given, names) if n == c)
+                                  + "; names are read without regard to case and spaces); keep one")
+                          for c in repeated])
     unknown = [c for c in df.columns if c not in REQUIRED + OPTIONAL]
     problems: list[Problem] = [Problem(shown_as, None, f"unknown column '{c}' (allowed: {', '.join(REQUIRED + OPTIONAL)})")
                                for c in unknown]
@@ -147,6 +158,11 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
 
     digits = codes.str.len().to_numpy()
     unit = df["unit"].astype(str).str.strip().tolist() if "unit" in df else None
+    if unit is not None:
+        bad_unit = [i for i, u in enumerate(unit) if has_control(u)]
+        if bad_unit:
+            raise InputError([Problem(shown_as, labels[i], f"column 'unit': '{unit[i]}' holds control characters")
+                              for i in bad_unit[:MAX_ROW_PROBLEMS]])
     flags = np.where(unknown_rate, RATE_UNKNOWN, 0).astype(np.uint8) if base_rate is not None else None
     return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity, flags,
                        regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit,

@@ -1,14 +1,21 @@
 """Tables whose text is printed as written: ids, names, references and notes come from users' files, and rich
-would read "[/]" or "[bold]" in them as markup (and fail, or restyle the table)."""
+would read "[/]" or "[bold]" in them as markup (and fail, or restyle the table). Control characters and terminal
+escapes are shown as escapes (ESC as \\x1b), never sent to the terminal raw."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 
+from ..errors import has_control, printable
+
 
 def _plain(value):
-    return Text(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return Text(printable(value, lines=True))
+    if isinstance(value, Text) and has_control(value.plain):
+        return Text(printable(value.plain, lines=True), style=value.style)
+    return value
 
 
 class PlainTable(Table):

@@ -30,7 +30,8 @@ class _Resolver:
         self.problems: list[Problem] = []
 
     def problem(self, section: str, index: int | None, where: str, msg: str):
-        file = self.sf.origin(section, index) if index is not None else self.sf.shown_as
+        # the file the item (or key) is written in, and that file's own index of the item
+        file, where = self.sf.locate(section, index, where)
         self.problems.append(Problem(file, where, msg))
 
     def countries(self, codes: list[str], section: str, index: int | None, where: str) -> frozenset[int] | None:

@@ -2,6 +2,8 @@
 
 Rates are fractions (0.25), HS prefixes strings ("0201"), countries ISO3 codes, regions or
 named groups, dates TOML dates. Unknown keys are errors, so a typo never silently does nothing.
+Ids, group and region names are plain names (letters, digits, '-', '_', '.'); text holds no control
+characters; every number is finite and within a stated range.
 Cross-references (measure ids, countries, lists) are checked later, against the dataset,
 by ``scenario.resolve``.
 """
@@ -10,13 +12,65 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .. import hs
+from ..errors import has_control
 
 MAX_RATE = 5.0   # 500%: above this a rate is almost surely a percentage typed as a number
+# Elasticities beyond these are no estimate anyone has made; they only break the arithmetic (docs/SCENARIOS.md).
+MAX_IMPORT_DEMAND = 100.0          # |import_demand| at most
+SUBSTITUTION_RANGE = (0.01, 1000.0)
+EXPORT_SUPPLY_RANGE = (0.01, 1e6)  # or inf: price takers
+MAX_NAME = 100
+_PLAIN = re.compile(r"[^\W_][\w.-]*\Z")
+
+
+def plain_name_problem(v: str, what: str = "an id") -> str | None:
+    """Why ``v`` is not a plain name (letters, digits, '-', '_', '.'; a letter or digit first), or None."""
+    if not v:
+        return f"{what} cannot be empty"
+    if len(v) > MAX_NAME:
+        return f"{what} is {len(v)} characters long, more than {MAX_NAME}"
+    if not _PLAIN.match(v):
+        return (f"'{v}' is not a plain name: {what} holds letters, digits, '-', '_' and '.', and starts with a letter "
+                "or digit")
+    return None
+
+
+def _plain(what: str):
+    def check(v: str) -> str:
+        if problem := plain_name_problem(v, what):
+            raise ValueError(problem)
+        return v
+    return check
+
+
+def _reference(v: str) -> str:
+    """A name that may carry the 'group:' prefix (a max_group) besides an id."""
+    return _plain("a name")(v.removeprefix("group:")) and v
+
+
+def _code(v: str) -> str:
+    """A country code, region or group, or "*"."""
+    return v if v == "*" else _plain("a country, region or group")(v)
+
+
+def _text(line: bool):
+    def check(v: str) -> str:
+        if has_control(v) or (line and ("\n" in v or "\r" in v)):
+            raise ValueError("holds control characters (a terminal escape, a NUL, ...); write plain text"
+                             + ("" if not line else " on one line"))
+        return v
+    return check
+
+
+Id = Annotated[str, AfterValidator(_plain("an id"))]
+Line = Annotated[str, AfterValidator(_text(line=True))]      # a title: one line
+Text = Annotated[str, AfterValidator(_text(line=False))]     # descriptions and references: lines allowed
 
 
 SECTIONS = ("measures", "exemptions", "preferences", "quotas", "commitments")   # the instruments, in order
@@ -74,9 +128,13 @@ def _star_alone(v: list[str]) -> list[str]:
 
 
 # The checks travel with the types, so every section that uses them validates alike.
-Names = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_no_repeats)]   # a single string is a list of one
-Codes = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_no_repeats),
-                  AfterValidator(_star_alone)]
+Names = Annotated[list[Annotated[str, AfterValidator(_reference)]], BeforeValidator(_as_list),
+                  AfterValidator(_no_repeats)]   # a single string is a list of one
+Codes = Annotated[list[Annotated[str, AfterValidator(_code)]], Field(min_length=1), BeforeValidator(_as_list),
+                  AfterValidator(_no_repeats), AfterValidator(_star_alone)]
+MeasureIds = Annotated[list[Annotated[str, AfterValidator(lambda v: v if v == "*" else _reference(v))]],
+                       Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_no_repeats),
+                       AfterValidator(_star_alone)]
 Prefixes = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_check_products)]
 Products = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_check_products)]
 def _check_share_or_table(v):
@@ -104,8 +162,8 @@ class Selection(Strict):
 class Dated(Strict):
     effective: dt.date | None = Field(None, description="First day in force.")
     expires: dt.date | None = Field(None, description="First day no longer in force.")
-    reference: str = Field("", description="Legal citation, e.g. 'EO 14257, 90 FR 15041'.")
-    description: str = ""
+    reference: Text = Field("", description="Legal citation, e.g. 'EO 14257, 90 FR 15041'.")
+    description: Text = ""
 
     @model_validator(mode="after")
     def _dates(self):
@@ -119,16 +177,16 @@ NEEDS_RATE = {"add", "set", "cap", "cut", "floor", "ntm"}
 
 
 class Measure(Selection, Dated):
-    id: str = Field(min_length=1, description="Unique name; exemptions, exclusions and overlays refer to it.")
+    id: Id = Field(description="Unique name; exemptions, exclusions and overlays refer to it.")
     kind: MeasureKind | None = Field(None, description="add (default), set, cap, cut, swiss, floor, specific, ntm.")
     rate: float | None = Field(None, description="Ad valorem rate as a fraction (0.25 = 25%); for 'cut' the share cut.")
     coefficient: float | None = Field(None, description="Swiss formula coefficient (a fraction, e.g. 0.25).")
     duty: float | None = Field(None, description="Specific duty in US dollars per unit of quantity.")
-    unit: str | None = Field(None, description="Unit of a specific duty ('kg'); must match the data's unit where given.")
+    unit: Line | None = Field(None, description="Unit of a specific duty ('kg'); must match the data's unit where given.")
     share: Share = Field(1.0, description="Share of each flow's value the measure applies to (e.g. metal content).")
     excludes: Names = Field(default_factory=list, description="Measures that do not apply where this one does.")
-    max_group: str | None = Field(None, description="Of the measures in one group, only the highest applies.")
-    mirror: str | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
+    max_group: Id | None = Field(None, description="Of the measures in one group, only the highest applies.")
+    mirror: Id | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
     scale: float = Field(1.0, description="With mirror: the mirrored rate times this.")
     # Selection defaults differ for a mirror (importer = the mirrored measure's exporters), so no default here.
     importer: Codes | None = Field(None, description="Importers: ISO3 codes, regions, groups, or \"*\".")
@@ -150,6 +208,10 @@ class Measure(Selection, Dated):
     @model_validator(mode="after")
     def _kind_fields(self):
         kind = self.kind
+        if self.id in self.excludes:
+            raise ValueError(f"a measure cannot exclude itself: take '{self.id}' out of 'excludes'")
+        if self.mirror == self.id:
+            raise ValueError(f"a measure cannot mirror itself: 'mirror' names the measure '{self.id}' copies")
         if self.mirror:
             if self.importer is None:
                 raise ValueError("missing required key 'importer' (a mirror measure needs the country that retaliates)")
@@ -177,14 +239,14 @@ class Measure(Selection, Dated):
 
 
 class Exemption(Selection, Dated):
-    id: str | None = Field(None, description="Optional name, so an overlay can replace or disable it.")
-    measures: Codes = Field(description="Ids of the measures this exemption lifts, or [\"*\"] for all.")
+    id: Id | None = Field(None, description="Optional name, so an overlay can replace or disable it.")
+    measures: MeasureIds = Field(description="Ids of the measures this exemption lifts, or [\"*\"] for all.")
     share: Share = Field(1.0, description="Share of each covered flow exempted (end use, content).")
 
 
 class Preference(Selection, Dated):
-    id: str = Field(min_length=1)
-    agreement: str = Field("", description="Name of the agreement, e.g. 'KORUS'.")
+    id: Id
+    agreement: Line = Field("", description="Name of the agreement, e.g. 'KORUS'.")
     rate: float | Literal["data"] = Field("data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
     utilisation: float = Field(1.0, description="Share of trade that claims the preference.")
 
@@ -200,7 +262,7 @@ class Preference(Selection, Dated):
 
 
 class Quota(Selection, Dated):
-    id: str = Field(min_length=1)
+    id: Id
     kind: Literal["trq", "quota", "export-restraint"] = Field("trq", description="Tariff-rate quota, import quota, or export restraint.")
     in_rate: float | None = Field(None, description="TRQ: rate within the quota.")
     out_rate: float | None = Field(None, description="TRQ: rate beyond the quota.")
@@ -229,9 +291,11 @@ class Quota(Selection, Dated):
 
 
 class Commitment(Dated):
-    id: str = Field(min_length=1)
-    importer: str = Field(description="The country that commits to buy.")
-    exporter: str = Field(description="The country it buys from.")
+    id: Id
+    importer: Annotated[str, AfterValidator(_plain("a country or region"))] = Field(
+        description="The country that commits to buy.")
+    exporter: Annotated[str, AfterValidator(_plain("a country or region"))] = Field(
+        description="The country it buys from.")
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
     target: float = Field(description="Purchases to reach, US dollars a year at world prices.")
 
@@ -243,12 +307,25 @@ class Commitment(Dated):
         return v
 
 
+def _flows_name(v: str) -> str:
+    if not v.strip():
+        raise ValueError("is empty: give a bundled dataset id (tariffsim data list) or a .csv/.parquet file")
+    return _text(line=True)(v)
+
+
+Region = Annotated[str, AfterValidator(_plain("a region"))]
+
+
 class DataSection(Strict):
-    flows: str = Field("kor-usa-2024", description="A bundled dataset id, or a CSV/Parquet file relative to the scenario file.")
-    basis: str | None = Field(None, description="Benchmark of the bundled data: 'census-2024' (default), 'kcs-2024' or 'itemised'.")
-    regions: list[str] = Field(default_factory=list, description="Region codes your own flows file uses besides ISO3 codes, e.g. ['RW'].")
-    market_specific: list[str] = Field(default_factory=list, description="Regions that stand for each importer's rest of the "
-                                       "world, so a separate supplier in every market (the bundled data: ['ROW']).")
+    flows: Annotated[str, AfterValidator(_flows_name)] = Field(
+        "kor-usa-2024", description="A bundled dataset id, or a CSV/Parquet file relative to the scenario file.")
+    basis: Annotated[str, AfterValidator(_plain("a basis"))] | None = Field(
+        None, description="Benchmark of the bundled data: 'census-2024' (default), 'kcs-2024' or 'itemised'.")
+    regions: Annotated[list[Region], AfterValidator(_no_repeats)] = Field(
+        default_factory=list, description="Region codes your own flows file uses besides ISO3 codes, e.g. ['RW'].")
+    market_specific: Annotated[list[Region], AfterValidator(_no_repeats)] = Field(
+        default_factory=list, description="Regions that stand for each importer's rest of the "
+                                          "world, so a separate supplier in every market (the bundled data: ['ROW']).")
 
 
 class ModelSection(Strict):
@@ -258,20 +335,22 @@ class ModelSection(Strict):
 
 
 def _check_eta(v):
-    if v is not None and (not math.isfinite(v) or v > 0):
-        raise ValueError("import_demand must be a finite number <= 0 (e.g. -1.0)")
+    if v is not None and not (math.isfinite(v) and -MAX_IMPORT_DEMAND <= v <= 0):
+        raise ValueError(f"import_demand must be a number between -{MAX_IMPORT_DEMAND:g} and 0 (e.g. -1.0)")
     return v
 
 
 def _check_sigma(v):
-    if v is not None and v != "data" and (not math.isfinite(v) or v <= 0):
-        raise ValueError("substitution must be a finite number > 0 (e.g. 1.5), or \"data\"")
+    lo, hi = SUBSTITUTION_RANGE
+    if v is not None and v != "data" and not (math.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"substitution must be a number between {lo:g} and {hi:g} (e.g. 1.5), or \"data\"")
     return v
 
 
 def _check_eps(v):
-    if v is not None and (math.isnan(v) or v <= 0):
-        raise ValueError("export_supply must be > 0 (use inf for price takers)")
+    lo, hi = EXPORT_SUPPLY_RANGE
+    if v is not None and not (v == math.inf or lo <= v <= hi):
+        raise ValueError(f"export_supply must be a number between {lo:g} and {hi:g}, or inf for price takers")
     return v
 
 
@@ -317,11 +396,15 @@ class Elasticities(Strict):
     overrides: list[ElasticityOverride] = Field(default_factory=list, description="Per importer, exporter or HS prefix; later ones win.")
 
 
+GroupName = Annotated[str, AfterValidator(_plain("a group name"))]
+Members = Annotated[list[Annotated[str, AfterValidator(_plain("a country or region"))]], AfterValidator(_no_repeats)]
+
+
 class Scenario(Strict):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Line = Field(min_length=1)
+    description: Text = ""
     as_of: dt.date | None = Field(None, description="Evaluate dated instruments as of this date.")
-    groups: dict[str, list[str]] = Field(default_factory=dict, description="Named groups of countries, e.g. {ASEAN = [...]}.")
+    groups: dict[GroupName, Members] = Field(default_factory=dict, description="Named groups of countries, e.g. {ASEAN = [...]}.")
     data: DataSection = DataSection()
     model: ModelSection = ModelSection()
     elasticities: Elasticities = Elasticities()
