@@ -9,7 +9,7 @@ from scipy import integrate
 
 from simulator.flows import Flows
 from simulator.markets import Markets, markets
-from simulator.models import armington, gsim, smart
+from simulator.models import armington, gsim, newton, smart
 from simulator.parameters import Parameters
 
 
@@ -151,7 +151,7 @@ def test_groups_of_coupled_markets_are_the_connected_components():
         graph = coo_matrix((np.ones(market.size), (market, n_markets + unknown)), shape=(n_markets + n_free,) * 2)
         _, labels = connected_components(graph, directed=False)
         _, expected = np.unique(labels[:n_markets], return_inverse=True)
-        _, got = np.unique(armington._components(market, unknown, n_markets, n_free), return_inverse=True)
+        _, got = np.unique(newton.components(market, unknown, n_markets, n_free), return_inverse=True)
         assert got.tolist() == expected.tolist()
 
 
@@ -292,7 +292,7 @@ def test_armington_finishing_slow_markets_apart_changes_nothing(monkeypatch):
     monkeypatch.setattr(Markets, "subset", lambda self, flows: subsets.append(flows.size) or subset(self, flows))
     apart = armington.solve(f.value, np.zeros(n), t1, p, mk, start=np.zeros(mk.n_suppliers))
     assert subsets and subsets[0] < n / 2                                   # the slow markets did go on apart
-    monkeypatch.setattr(armington, "SHRINK_SHARE", 0.0)
+    monkeypatch.setattr(newton, "SHRINK_SHARE", 0.0)
     together = armington.solve(f.value, np.zeros(n), t1, p, mk, start=np.zeros(mk.n_suppliers))
     assert_allclose(apart.value_new, together.value_new, rtol=1e-10)
     assert_allclose(apart.price_ratio, together.price_ratio, rtol=1e-10)
@@ -314,7 +314,7 @@ def test_armington_coupling_too_large_to_form_gives_the_same_answer(monkeypatch)
                    np.zeros(n, np.int8))
     t1 = rng.choice([0.0, 0.1, 0.25, 0.5], n)
     exact = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
-    monkeypatch.setattr(armington, "MAX_COUPLING", 0)
+    monkeypatch.setattr(newton, "MAX_COUPLING", 0)
     swept = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
     assert "Jacobi" in swept.solver["method"] and "Jacobi" not in exact.solver["method"]
     assert_allclose(swept.price_ratio, exact.price_ratio, rtol=1e-10)
