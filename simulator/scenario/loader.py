@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError, Problem, has_control, suggest
 from ..files import check_regular_file
 from . import schema
+from .defaults import with_model_defaults
 
 SECTIONS = schema.SECTIONS
 TABLES = ("data", "model", "elasticities", "groups")
@@ -361,5 +362,6 @@ def load(path: str | Path) -> ScenarioFile:
                 file = located.key_origin(where)
             problems.append(Problem(file, where, msg))
         raise InputError(problems)
+    spec = with_model_defaults(spec)      # a compatibility model's own defaults where the file sets none
     return ScenarioFile(path, doc.chain[0][1], spec, tuple(doc.chain), doc.origins, doc.data_dir, tuple(doc.files),
                         doc.keys)
