@@ -183,7 +183,7 @@ def _dask_client(address: str | None):
         from .errors import InputError, Problem
         try:
             client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:   # ValueError: not an address ('x')
             raise InputError(Problem(None, "--dask", f"no Dask scheduler answered at '{address}' ({type(exc).__name__}); "
                                      "give 'local' or the address of a running scheduler, e.g. tcp://host:8786"))
         with client:
@@ -246,8 +246,9 @@ def run(
         if path is not None:
             _run_path(sf, path, fmt, output)
             return
+        how_many = _draws(draws, seed, dask)          # before a Dask cluster is started for nothing
         with _dask_client(dask) as client:
-            result, warnings = api.run(sf, as_of=when, draws=_draws(draws, seed, dask), client=client)
+            result, warnings = api.run(sf, as_of=when, draws=how_many, client=client)
         _warn(warnings)
         if fmt == "table":
             check_finite(result, None)
@@ -289,8 +290,9 @@ def compare(
                 raise InputError(problems)
             _check_basis(basis, scenarios)
             _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
+        how_many = _draws(draws, seed, None)          # compare may sweep on Dask without draws
         with _dask_client(dask) as client:
-            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=_draws(draws, seed, dask), client=client)
+            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client)
         _warn(warnings)
         from .report import check_finite
         for result in cmp.results:
@@ -330,10 +332,12 @@ def _warn(warnings: list[str], as_errors: bool = False) -> None:
 
 
 def _refuse_inputs(output: Path | None, inputs) -> None:
-    """-o must not name a file the run reads: writing it would destroy the input."""
+    """-o must not name a directory ('', '.') or a file the run reads: writing it would destroy the input."""
     from .errors import InputError, Problem
     if output is None:
         return
+    if output.is_dir():
+        raise InputError(Problem(None, "--output", f"'{output}' is a directory; give a file name"))
     if any(_same_file(Path(output), Path(p)) for p in inputs):
         raise InputError(Problem(str(output), None, "is a file this run reads (a scenario, a file it extends, its flows "
                                  "or a source): choose another output file"))
@@ -619,8 +623,8 @@ def data_import(
     """Convert a BACI, Comtrade or Census download into a flows file, to use as a scenario's data.flows."""
     with _handled():
         from .data import importers
-        importers.check_output(output)
         _refuse_inputs(output, [source, *(p for p in (country_codes, concordance) if p is not None)])
+        importers.check_output(output)
         result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
                                    hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
         importers.write(result, output)

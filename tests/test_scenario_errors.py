@@ -189,6 +189,13 @@ def test_a_usage_error_is_one_line_naming_what_is_wrong(tmp_path, args, says):
     assert "\x1b" not in r.stderr and "╭" not in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_dask_address_that_is_no_address(tmp_path):
+    pytest.importorskip("dask.distributed")
+    (tmp_path / "s.toml").write_text('name = "s"\n')
+    r = _cli(["run", "s.toml", "--draws", "2", "--dask", "x"], tmp_path)
+    assert r.returncode == 1 and r.stderr.startswith("error: --dask: no Dask scheduler answered at 'x'"), r.stderr
+
+
 def test_no_command_prints_the_help(tmp_path):
     r = _cli([], tmp_path)
     assert r.returncode == 2 and "Usage" in r.stdout + r.stderr and "run" in r.stdout + r.stderr

@@ -238,6 +238,12 @@ class _Doc:
     keys: dict = field(default_factory=dict)        # "name", "data.flows", "groups.asia", ... -> file
 
 
+def _id(item) -> str | None:
+    """An instrument's id where it has one that is text (the schema reports any other)."""
+    ident = item.get("id") if isinstance(item, dict) else None
+    return ident if isinstance(ident, str) else None
+
+
 def _merge(base: _Doc, overlay: dict, shown: str, folder: Path) -> _Doc:
     problems = []
     out = {k: v for k, v in base.data.items()}
@@ -245,8 +251,12 @@ def _merge(base: _Doc, overlay: dict, shown: str, folder: Path) -> _Doc:
     disable = overlay.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise InputError(Problem(shown, "disable", "expected a list of ids like [\"us-reciprocal\"]"))
-    base_ids = {item.get("id"): sec for sec in SECTIONS for item in out.get(sec, []) if isinstance(item, dict)}
-    overlay_ids = {item.get("id") for sec in SECTIONS for item in overlay.get(sec, []) if isinstance(item, dict)}
+    for sec in SECTIONS:
+        if not isinstance(overlay.get(sec, []), list):
+            raise InputError(Problem(shown, sec, f"expected an array of tables ([[{sec}]]), got "
+                                     f"{_shown_value(overlay[sec])}"))
+    base_ids = {_id(item): sec for sec in SECTIONS for item in out.get(sec, []) if _id(item) is not None}
+    overlay_ids = {_id(item) for sec in SECTIONS for item in overlay.get(sec, [])}
     for j, ident in enumerate(disable):
         if ident not in base_ids:
             problems.append(Problem(shown, f"disable[{j}]", f"no instrument '{ident}' in the scenario it extends"
@@ -259,16 +269,13 @@ def _merge(base: _Doc, overlay: dict, shown: str, folder: Path) -> _Doc:
     for sec in SECTIONS:
         items = [dict(i) if isinstance(i, dict) else i for i in out.get(sec, [])]   # a non-table: the schema says so
         src = origins.get(sec, [])
-        keep = [(i, s) for i, s in zip(items, src) if not (isinstance(i, dict) and i.get("id") in disable)]
+        keep = [(i, s) for i, s in zip(items, src) if _id(i) is None or _id(i) not in disable]
         items, src = [i for i, _ in keep], [s for _, s in keep]
         new = overlay.get(sec, [])
-        if not isinstance(new, list):
-            raise InputError(Problem(shown, sec, f"expected an array of tables ([[{sec}]])"))
         inherited = len(items)   # only items of the base are merged into; a repeat within one file is an error later
         for j, item in enumerate(new):
-            ident = item.get("id") if isinstance(item, dict) else None
-            at = next((k for k, i in enumerate(items[:inherited])
-                       if ident is not None and isinstance(i, dict) and i.get("id") == ident), None)
+            ident = _id(item)
+            at = next((k for k, i in enumerate(items[:inherited]) if ident is not None and _id(i) == ident), None)
             if at is None:
                 items.append(item)
                 src.append(Origin(shown, j))
