@@ -75,7 +75,8 @@ def rule_warnings(sf: ScenarioFile, plan: Plan, flows: Flows) -> list[str]:
         for i, rule in enumerate(getattr(plan, section)):
             if not rule.where.any(flows):
                 name = getattr(rule, "id", None)
-                out.append(f"{sf.origin(section, i)}: {section}[{i}]{f' ({name!r})' if name else ''} matches no flow in the data")
+                file, where = sf.locate(section, i, f"{section}[{i}]")     # the file's own index, not the merged one
+                out.append(f"{file}: {where}{f' ({name!r})' if name else ''} matches no flow in the data")
     return out
 
 

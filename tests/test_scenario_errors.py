@@ -189,6 +189,17 @@ def test_a_usage_error_is_one_line_naming_what_is_wrong(tmp_path, args, says):
     assert "\x1b" not in r.stderr and "╭" not in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_warning_about_an_overlay_names_its_own_index(tmp_path):
+    """validate --strict makes the warning an error: it names the overlay's measures[0], not the merged [3]."""
+    uf = ROOT / "tests" / "user_flows"
+    (tmp_path / "flows_good.csv").write_bytes((uf / "flows_good.csv").read_bytes())
+    (tmp_path / "base.toml").write_bytes((uf / "scenario_good.toml").read_bytes())
+    (tmp_path / "top.toml").write_text('name = "top"\nextends = "base.toml"\n[[measures]]\nid = "live-animals"\n'
+                                       'rate = 0.1\nimporter = "USA"\nproducts = ["01"]\n')
+    lines = check_failure(invoke("validate", "--strict", str(tmp_path / "top.toml")), "top.toml")
+    assert lines == ["error: top.toml: measures[0] ('live-animals') matches no flow in the data"]
+
+
 def test_a_dask_address_that_is_no_address(tmp_path):
     pytest.importorskip("dask.distributed")
     (tmp_path / "s.toml").write_text('name = "s"\n')
