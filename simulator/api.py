@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 
 def dataset_for(sf: ScenarioFile) -> Dataset:
     d = sf.spec.data
+    # a problem with [data] is the file's that set it (a base, maybe), not the top file's
     return load_dataset(d.flows, d.basis, base_dir=sf.data_dir or sf.path.parent, regions=tuple(d.regions),
-                        shown_as=sf.shown_as, market_specific=tuple(d.market_specific))
+                        shown_as=sf.key_origin("data.flows"), market_specific=tuple(d.market_specific))
 
 
 def with_basis(sf: ScenarioFile, basis: str | None) -> ScenarioFile:
