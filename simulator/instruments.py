@@ -95,35 +95,39 @@ class TariffRateQuota(_Quota):
     """The marginal rate of its flows: the in-quota rate (demand below the quota), the out-of-quota rate (demand
     above it), or the rate between at which demand equals the quota. Marginal rate less duty paid is the rent."""
 
+    def __init__(self, rule: QuotaRule, mask: np.ndarray, flows: Flows, shown: str) -> None:
+        super().__init__(rule, mask, flows, shown)
+        if rule.in_rate is None or rule.out_rate is None:       # the scenario schema requires both of a TRQ
+            raise ValueError(f"tariff-rate quota '{rule.id}' without its in- and out-of-quota rates")
+        self.in_rate, self.out_rate = rule.in_rate, rule.out_rate
+
     @property
     def start(self) -> float:
-        return self.rule.in_rate
+        return self.in_rate
 
     def enter(self, value, base, wedge):
         base[self.mask] = value
 
     def update(self, trial):
-        q = self.rule
-
         def excess(r):
             return self.imports(trial.outcome(r)) - self.limit
-        if excess(q.in_rate) <= 0:
-            return q.in_rate
-        if excess(q.out_rate) >= 0:
-            return q.out_rate
-        return _root(excess, q.in_rate, q.out_rate, self.shown, self.what)
+        if excess(self.in_rate) <= 0:
+            return self.in_rate
+        if excess(self.out_rate) >= 0:
+            return self.out_rate
+        return _root(excess, self.in_rate, self.out_rate, self.shown, self.what)
 
     def settle(self, value, out, trial, books):
         q, m = self.rule, self.mask
         used = self.imports(out)
         inside = min(used, self.limit) / used if used > 0 else 1.0
-        paid = q.in_rate * inside + q.out_rate * (1 - inside)
+        paid = self.in_rate * inside + self.out_rate * (1 - inside)
         rent = (value - paid) * out.value_new[m]
         if q.rent != "government":   # auctioned licences (government) keep the rent as revenue
             books.tariff1[m] += paid - value
             (books.rent_exporter if q.rent == "exporter" else books.rent_importer)[m] += rent
-        regime = ("in-quota rate applies (quota not filled)" if value <= q.in_rate + 1e-12 and used <= self.limit * (1 + 1e-9)
-                  else "out-of-quota rate applies (quota filled)" if value >= q.out_rate - 1e-12
+        regime = ("in-quota rate applies (quota not filled)" if value <= self.in_rate + 1e-12 and used <= self.limit * (1 + 1e-9)
+                  else "out-of-quota rate applies (quota filled)" if value >= self.out_rate - 1e-12
                   else "quota binds (rate between in and out)")
         return {"id": q.id, "kind": q.kind, "regime": regime, "marginal_rate": value,
                 "limit": self.limit, "imports": used, "fill": used / self.limit if self.limit else None,

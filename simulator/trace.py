@@ -51,10 +51,11 @@ def _whence(share: float | str, where: Selector, flows: Flows, k: int, covered: 
 class ScheduleTracer:
     """Records the steps of one ``compile_schedule`` in the order they happen; ``steps`` holds them."""
 
+    _flows: Flows                   # the flows explained, from the first step on
+    _after_add_ons: np.ndarray      # the rate once every add-on is on: the ntm steps show it
+
     def __init__(self) -> None:
         self.steps: list[Step] = []
-        self._flows: Flows | None = None
-        self._after_add_ons: np.ndarray | None = None     # the rate once every add-on is on: the ntm steps show it
 
     def _no_rate(self) -> np.ndarray:
         return np.full(len(self._flows), np.nan)

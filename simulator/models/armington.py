@@ -22,6 +22,8 @@ X0 (rp ** (1 + eps) - 1) / (1 + eps), shared by base value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import Outcome, newton
@@ -109,12 +111,15 @@ class _Demand:
         return ratio, log_p, weighted, total
 
 
+@dataclass(frozen=True)
 class _SupplyState:
-    """The supply conditions at a point: the demand weights and market totals, sales by flow and by supplier,
-    and the residual of each unknown."""
+    """The supply conditions at a point (``evaluate_again`` updates the arrays in place)."""
 
-    def __init__(self, weighted, total, sold_flow, sold_all, r):
-        self.weighted, self.total, self.sold_flow, self.sold_all, self.r = weighted, total, sold_flow, sold_all, r
+    weighted: np.ndarray            # per flow, share * rq ** (1 - sigma), scaled per market
+    total: np.ndarray               # per market, their sum
+    sold_flow: np.ndarray           # per flow, sales at base world prices, v0 m1/m0
+    sold_all: np.ndarray            # per supplier, their sum
+    r: np.ndarray                   # per unknown, the residual of its supply condition
 
 
 class _Supply:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -53,10 +53,15 @@ class Jacobian:
 class State(Protocol):
     """What a system knows at a point; the solver reads only the residual."""
 
-    r: np.ndarray                   # per unknown
+    @property
+    def r(self) -> np.ndarray:
+        """The residual of each unknown."""
 
 
-class System(Protocol):
+S = TypeVar("S", bound=State)
+
+
+class System(Protocol[S]):
     name: str                       # what is solved, for messages: "armington with finite export supply"
     n_unknowns: int
     n_markets: int
@@ -64,16 +69,16 @@ class System(Protocol):
     pf_market: np.ndarray           # ... and the market
     market_size: np.ndarray         # per market, the flows evaluating it costs
 
-    def evaluate(self, x: np.ndarray) -> State: ...
+    def evaluate(self, x: np.ndarray) -> S: ...
 
-    def evaluate_again(self, x: np.ndarray, markets: np.ndarray, into: State) -> State:
+    def evaluate_again(self, x: np.ndarray, markets: np.ndarray, into: S) -> S:
         """``into``, the state at a point that differs from ``x`` only in the suppliers of the markets marked in
         ``markets`` (whole groups of coupled markets), brought to ``x``: the numbers of ``evaluate(x)``, bit for
         bit."""
 
-    def jacobian(self, state: State) -> Jacobian: ...
+    def jacobian(self, state: S) -> Jacobian: ...
 
-    def apart(self, markets: np.ndarray) -> tuple[System, np.ndarray]:
+    def apart(self, markets: np.ndarray) -> tuple[System[S], np.ndarray]:
         """The system on the markets marked (with every market that shares a supplier with one), and the index
         among this system's unknowns of each of its unknowns."""
 
@@ -211,9 +216,10 @@ def _unconverged(open_market, pf_unknown, pf_market, n_free, market_flows, limit
     return None, grew
 
 
-def solve(system: System, x: np.ndarray, polish: bool = True, depth: int = 0) -> Solved:
+def solve(system: System[S], x: np.ndarray, polish: bool = True, depth: int = 0) -> Solved:
     """Newton from ``x``. With ``polish=False`` a solve Newton does not finish is an error at once, without the
-    slower newton_krylov attempt."""
+    slower newton_krylov attempt. ``depth``: how many times the markets still open were already taken apart (at
+    most twice)."""
     pf_unknown, pf_market, n_markets = system.pf_unknown, system.pf_market, system.n_markets
     n_free = system.n_unknowns
     coupling = _Coupling(pf_unknown, pf_market, n_markets)
@@ -236,7 +242,7 @@ def solve(system: System, x: np.ndarray, polish: bool = True, depth: int = 0) ->
     state = system.evaluate(x)
     history = np.zeros((MEMORY, n_markets))
     market_size = system.market_size
-    may_shrink, settled = True, None
+    may_shrink, settled = True, None               # settled: the residual, once a subproblem has finished
     iterations, method = 0, f"Newton ({coupling.method}, backtracking per market)"
     for iterations in range(1, MAX_NEWTON + 1):
         r = state.r
@@ -252,7 +258,7 @@ def solve(system: System, x: np.ndarray, polish: bool = True, depth: int = 0) ->
             if open_market is not None:
                 part, back = system.apart(open_market)
                 done = solve(part, x[back], polish, depth + 1)
-                x, state = x.copy(), None
+                x = x.copy()
                 x[back] = done.x
                 # the residual at the answer: the subproblem's for its suppliers, unchanged for the others
                 r = r.copy()
@@ -285,7 +291,7 @@ def solve(system: System, x: np.ndarray, polish: bool = True, depth: int = 0) ->
             np.maximum.at(widest, group, biggest)
             alpha = np.minimum(1.0, MAX_STEP / np.maximum(widest, 1e-300))
         reference_g = np.bincount(group, weights=reference, minlength=n_groups)
-        trial, halved = None, None
+        trial, halved = state, None                 # trial: replaced by the first evaluation below
         for _ in range(MAX_HALVINGS):
             scale = coupling.per_supplier(alpha[group], sup_market)
             if halved is None or not coupling.exact:
@@ -306,24 +312,20 @@ def solve(system: System, x: np.ndarray, polish: bool = True, depth: int = 0) ->
     else:
         if not polish:
             raise ConvergenceError(Problem(None, "model", f"{system.name}: Newton did not converge in "
-                                                f"{MAX_NEWTON} steps"))
+                                           f"{MAX_NEWTON} steps"))
         from scipy import optimize  # only for the rare solve Newton does not finish
         method = "Newton per market, then scipy.optimize.newton_krylov"
-        state = None
         try:
             x = optimize.newton_krylov(residual, x, f_tol=F_TOL, maxiter=200, method="lgmres")
         except (optimize.NoConvergence, ValueError) as exc:
             x = exc.args[0] if exc.args and isinstance(exc.args[0], np.ndarray) else x
             res = float(np.max(np.abs(residual(x)))) if x.size else 0.0
             raise ConvergenceError(Problem(None, "model", f"{system.name} did not converge "
-                                                f"(largest residual {res:.3g}); try other elasticities"))
-    # the residual at the answer: already known unless it came from newton_krylov
-    if settled is not None:
-        res = settled
-    else:
-        final = state.r if state is not None else residual(x)
-        res = float(np.max(np.abs(final))) if x.size else 0.0
+                                           f"(largest residual {res:.3g}); try other elasticities"))
+        state = system.evaluate(x)
+    # the residual at the answer
+    res = settled if settled is not None else (float(np.max(np.abs(state.r))) if x.size else 0.0)
     if not np.isfinite(res) or res > 1e-8:
         raise ConvergenceError(Problem(None, "model", f"{system.name} did not converge "
-                                            f"(largest residual {res:.3g})"))
+                                       f"(largest residual {res:.3g})"))
     return Solved(x, method, iterations, res)
