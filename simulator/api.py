@@ -20,11 +20,12 @@ from .equilibrium import solve as solve_instruments
 from .errors import InputError, Problem
 from .flows import Flows
 from .markets import Markets, markets
-from .models import DESCRIPTIONS, MODELS
+from .models import DESCRIPTIONS, MODELS, SolverReport
 from .models.armington import WarmStart
 from .parameters import Parameters
 from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
+from .records import DrawSettings, ElasticitySettings, MeasureSummary, Provenance, instrument_outcome
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
 from .scenario.resolve import sector_defaults
@@ -123,6 +124,17 @@ def validate(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None) 
     return warnings
 
 
+def _provenance(sf: ScenarioFile, data: Dataset, when: dt.date | None, solver: SolverReport | None) -> Provenance:
+    """Where a run's result comes from: the scenario file, its data, model and elasticities, the date, the solve."""
+    spec, el = sf.spec, sf.spec.elasticities
+    elasticities = ElasticitySettings(el.import_demand, el.substitution, el.substitution_default,
+                                      export_supply=None if math.isinf(el.export_supply) else el.export_supply,
+                                      overrides=len(el.overrides))
+    return Provenance(spec.name, sf.path.name, sf.sha256, spec.model.name, data.id, data.basis, data.basis_label,
+                      as_of=when, tariffsim_version=__version__, extends=tuple(name for name, _ in sf.chain[1:]),
+                      elasticities=elasticities, solver=solver)
+
+
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         dataset: Dataset | None = None, draws: Draws | None = None, client=None,
         prepared: _Prepared | None = None) -> tuple[Result, list[str]]:
@@ -140,10 +152,11 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     mk = markets(flows)
     sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
 
-    measure_rows = [{"id": m.id, "kind": m.kind, "rate": m.rate, "reference": m.reference, "in_force": sched.in_force[m.id],
-                     "flows": int(sched.coverage[m.id].rows.size),
-                     "value_base": float((flows.value[sched.coverage[m.id].rows] * sched.coverage[m.id].values()).sum())}
-                    for m in plan.measures]
+    measures = tuple(MeasureSummary(m.id, m.kind, m.rate, m.reference, sched.in_force[m.id],
+                                    flows=int(sched.coverage[m.id].rows.size),
+                                    value_base=float((flows.value[sched.coverage[m.id].rows]
+                                                      * sched.coverage[m.id].values()).sum()))
+                     for m in plan.measures)
     el = spec.elasticities
     supply = "price takers (infinite export supply)" if math.isinf(el.export_supply) else f"export supply {el.export_supply:g}"
     overrides = f"; {len(el.overrides)} override(s)" if el.overrides else ""
@@ -159,10 +172,9 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     ]
     if spec.model.name in ("armington", "smart", "gsim"):
         notes.extend(describe_parameters(params, flows))
-    if sol.outcome.solver.get("residual") is not None:
-        s_ = sol.outcome.solver
-        notes.append(f"World prices solved with {s_['method']}: {s_['unknowns']} suppliers, largest residual "
-                     f"{s_['residual']:.2e} (tolerance {s_['tolerance']:.0e}).")
+    if (solver := sol.outcome.solver) is not None and solver.residual is not None:
+        notes.append(f"World prices solved with {solver.method}: {solver.unknowns} suppliers, largest residual "
+                     f"{solver.residual:.2e} (tolerance {solver.tolerance:.0e}).")
     if len(sf.chain) > 1:
         notes.append("Scenario built from " + " <- ".join(f"{name} (sha256 {sha[:12]})" for name, sha in sf.chain) + ".")
     used = sorted({p[5:] for item in _instruments(spec)
@@ -176,27 +188,18 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         notes.append("Product list codes that match no line of the 2025 US schedule or the 2024 trade data (chapter "
                      "98-99 provisions, statistical suffixes of later HTS revisions) and so cover nothing: "
                      + ", ".join(f"{name} {k}" for name, k in lost) + " (docs/DATA.md, Named product lists).")
-    info = {
-        "name": spec.name, "file": sf.path.name, "sha256": sf.sha256, "model": spec.model.name,
-        "dataset": data.id, "basis": data.basis, "basis_label": data.basis_label,
-        "as_of": when.isoformat() if when else None, "tariffsim_version": __version__,
-        "extends": [name for name, _ in sf.chain[1:]],
-        "elasticities": {"import_demand": el.import_demand, "substitution": el.substitution,
-                         "substitution_default": el.substitution_default,
-                         "export_supply": None if math.isinf(el.export_supply) else el.export_supply,
-                         "overrides": len(el.overrides)},
-        "solver": sol.outcome.solver,
-    }
-    result = Result(scenario=info, dataset=data, t0=sol.tau0, t1=sol.tariff1, outcome=sol.outcome,
-                    measures=measure_rows, notes=notes, wedge1=sol.tau1, rent_importer=sol.rent_importer,
-                    rent_exporter=sol.rent_exporter, commitment_cost=sol.commitment_cost, instruments=sol.instruments)
+    result = Result(provenance=_provenance(sf, data, when, sol.outcome.solver), dataset=data, t0=sol.tau0,
+                    t1=sol.tariff1, outcome=sol.outcome, measures=measures, notes=notes, wedge1=sol.tau1,
+                    rent_importer=sol.rent_importer, rent_exporter=sol.rent_exporter,
+                    commitment_cost=sol.commitment_cost,
+                    instruments=tuple(instrument_outcome(solved) for solved in sol.instruments))
     result.notes.extend(result.flag_notes(set(result.balances.country)))
     if draws is not None:
         from .uncertainty import EPS_LOGSD, ETA_LOGSD, DrawProblem, bands, failed, run_draws, sigma_logsd
         problem = DrawProblem(flows, sched, sol, params, spec.model.name, sigma_logsd(flows, mk), sf.shown_as)
         stacked = run_draws(problem, draws, client)
-        result = dataclasses.replace(result, bands=bands(result, stacked),
-                                     scenario={**info, "draws": {"n": draws.n, "seed": draws.seed}})
+        result = dataclasses.replace(result, bands=bands(result, stacked), provenance=dataclasses.replace(
+            result.provenance, draws=DrawSettings(draws.n, draws.seed)))
         result.notes.append(f"Bands: {draws.n} draws (seed {draws.seed}) of the elasticities around their point values: "
                             f"substitution lognormal with the spread of the Broda-Weinstein estimates, import demand "
                             f"log-sd {ETA_LOGSD}, export supply log-sd {EPS_LOGSD} (docs/MODELS.md, Uncertainty)."
@@ -338,7 +341,7 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws
     for r, w in runs:
         results.append(r)
         warnings.extend(w)
-    if len({(r.scenario["dataset"], r.scenario["basis"]) for r in results}) > 1:
+    if len({(r.provenance.dataset, r.provenance.basis) for r in results}) > 1:
         warnings.append("the scenarios use different datasets or bases: their differences mix policy and data")
     return Comparison(results), warnings
 

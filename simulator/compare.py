@@ -7,11 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .report import tables
+from .fields import COMPARED
+from .headline import TOP_CHAPTERS, Figure
 from .results import Result
 
-KEYS = {"countries": ["country"], "pairs": ["exporter", "importer"], "balances": ["country", "partner"],
-        "chapters": ["exporter", "importer", "chapter"]}
+# the side-by-side rows: the balances, every pair's trade, every pair's tariff, then each country's figures
+_ROW_GROUP = {"balance": 0, "trade": 1, "tariff": 2}
+
+
+def _row_order(figures: tuple[Figure, ...]) -> list[Figure]:
+    return sorted(figures, key=lambda f: _ROW_GROUP.get(f.kind, len(_ROW_GROUP)))
 
 
 @dataclass(frozen=True)
@@ -21,12 +26,12 @@ class Comparison:
     @property
     def labels(self) -> list[str]:
         """Short column labels: the scenario files (unique), else their names."""
-        files = [r.scenario["file"] for r in self.results]
+        files = [r.provenance.file for r in self.results]
         return files if len(set(files)) == len(files) else [f"{i + 1}: {f}" for i, f in enumerate(files)]
 
     def long(self, table: str) -> pd.DataFrame:
         """All scenarios' rows of one table, a ``scenario`` column first, and ``<field>_vs_first``."""
-        keys = KEYS[table]
+        keys = list(COMPARED[table].keys)
         frames = []
         for label, r in zip(self.labels, self.results):
             df = getattr(r, table).copy()
@@ -44,36 +49,18 @@ class Comparison:
         return out
 
     def headline(self) -> pd.DataFrame:
-        """One row per headline figure, one column per scenario (US dollars; tariff rates as fractions)."""
+        """One row per headline figure (``figure`` its kind, ``of`` what it is of), one column per scenario
+        (US dollars; tariff rates as fractions)."""
         rows: dict[tuple[str, str], list[float]] = {}
-        order: list[tuple[str, str]] = []
-
-        def put(group, label, i, value):
-            key = (group, label)
-            if key not in rows:
-                rows[key] = [np.nan] * len(self.results)
-                order.append(key)
-            rows[key][i] = value
-
         for i, r in enumerate(self.results):
-            for b in tables.balances(r).itertuples():
-                put("balance", f"{b.country} vs {b.partner}", i, b.balance_new)
-            bilateral = tables.bilateral(r)
-            for p in bilateral.itertuples():
-                put("trade", f"{p.exporter} → {p.importer}", i, p.value_new)
-            for p in bilateral.itertuples():
-                put("tariff", f"{p.exporter} → {p.importer} (trade-weighted)", i, p.tariff_rate_new)
-            for c in tables.countries(r).itertuples():
-                put("imports", c.country, i, c.imports_new)
-                put("exports", c.country, i, c.exports_new)
-                put("revenue", c.country, i, c.tariff_revenue_new)
-                put("welfare", c.country, i, c.welfare_change)
-        out = pd.DataFrame([[g, lab, *rows[(g, lab)]] for g, lab in order], columns=["figure", "of", *self.labels])
-        return out
+            for f in _row_order(r.headline.figures):
+                rows.setdefault((f.kind, f.of), [np.nan] * len(self.results))[i] = f.value
+        return pd.DataFrame([[kind, of, *values] for (kind, of), values in rows.items()],
+                            columns=["figure", "of", *self.labels])
 
-    def chapters_that_differ(self, top: int = tables.TOP_CHAPTERS) -> pd.DataFrame:
+    def chapters_that_differ(self, top: int = TOP_CHAPTERS) -> pd.DataFrame:
         """HS chapters whose new trade differs most from the first scenario's, among headline countries."""
-        keep = set(tables.headline_countries(self.results[0]))
+        keep = set(self.results[0].headline.countries)
         frames = []
         for label, r in zip(self.labels, self.results):
             c = r.chapters

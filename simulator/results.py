@@ -8,42 +8,47 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import hs
+from . import fields, hs
 from .data import Dataset, catalog
-from .flows import FLAG_TEXT
+from .flows import FLAG_TEXT, Flows
+from .headline import Band, Headline
 from .markets import dense_groups, markets
 from .models import Outcome
+from .records import InstrumentOutcome, MeasureSummary, Provenance
 
 CLOSURE_NOTE = ("Partial equilibrium: exchange rates, incomes and all other markets are held fixed, so a change in a "
                 "bilateral balance is mostly a reallocation of trade, not a change in the overall trade balance.")
 
 
-EFFECTIVE_RATE_FIELDS = ["exporter", "value_base", "value_new", "tariff_rate_base", "tariff_rate_new_base_weights",
-                         "tariff_rate_new", "revenue_base", "revenue_new"]
-
-
 @dataclass(frozen=True)
 class Result:
-    scenario: dict                 # name, file, sha256, model, dataset, basis, as_of, version, ...
+    """One run of a scenario: per-flow arrays, the records of its measures and instruments, and its tables."""
+
+    provenance: Provenance         # the scenario file, data, model, version and solve it comes from
     dataset: Dataset
     t0: np.ndarray                 # tariff before the scenario
     t1: np.ndarray                 # duty collected after, per unit of new value
     outcome: Outcome
-    measures: list[dict] = field(default_factory=list)   # id, reference, flows, value_base
+    measures: tuple[MeasureSummary, ...] = ()
     notes: list[str] = field(default_factory=list)
     wedge1: np.ndarray | None = None           # landed-price wedge after (tariffs, ntm, quotas, commitments)
     rent_importer: np.ndarray | None = None    # quota rents (US dollars per flow) held in the importing country
     rent_exporter: np.ndarray | None = None    # quota rents held by the exporter
     commitment_cost: np.ndarray | None = None  # implicit subsidy of purchase commitments, borne by the importer
-    instruments: list[dict] = field(default_factory=list)
-    bands: list[dict] = field(default_factory=list)     # percentiles of the headline figures over elasticity draws
+    instruments: tuple[InstrumentOutcome, ...] = ()      # how each quota and purchase commitment was solved
+    bands: tuple[Band, ...] = ()       # percentiles of the headline figures over elasticity draws
 
-    def _or_zero(self, a):
+    def _or_zero(self, a: np.ndarray | None) -> np.ndarray:
         return np.zeros(len(self.flows)) if a is None else a
 
     @property
-    def flows(self):
+    def flows(self) -> Flows:
         return self.dataset.flows
+
+    @cached_property
+    def headline(self) -> Headline:
+        """The figures this result is quoted by: its headline countries, pairs, rates and chapters."""
+        return Headline(self)
 
     @property
     def value_base(self) -> np.ndarray:
@@ -98,7 +103,7 @@ class Result:
         rp = self.outcome.price_ratio
         moved = np.abs(rp - 1.0) > 1e-12
         if not moved.any():
-            return pd.DataFrame(columns=["exporter", "hs", "price_change", "exports_base"])
+            return pd.DataFrame(columns=fields.PRICES.fields)
         first = mk.supplier_first
         exports = mk.supplier_sum(self.value_base)
         keep = np.flatnonzero(np.abs(rp[first] - 1.0) > 1e-12)
@@ -142,7 +147,7 @@ class Result:
         exporter, before, after on base-year weights (the statutory rate) and after substitution, with revenue."""
         p = self.pairs[self.pairs.importer == importer]
         if not len(p):
-            return pd.DataFrame(columns=EFFECTIVE_RATE_FIELDS)
+            return pd.DataFrame(columns=fields.EFFECTIVE_RATES.fields)
         rev0, rev1, static = p.revenue_base, p.revenue_new, p.revenue_new_base_weights
         total = pd.DataFrame({"exporter": ["all"], "value_base": [p.value_base.sum()], "value_new": [p.value_new.sum()],
                               "tariff_rate_base": [rev0.sum() / p.value_base.sum()],
@@ -150,7 +155,7 @@ class Result:
                               "tariff_rate_new": [rev1.sum() / p.value_new.sum()],
                               "revenue_base": [rev0.sum()], "revenue_new": [rev1.sum()]})
         each = p.assign(revenue_base=rev0, revenue_new=rev1).sort_values("value_base", ascending=False, kind="stable")
-        out = pd.concat([total, each[EFFECTIVE_RATE_FIELDS]], ignore_index=True)
+        out = pd.concat([total, each[fields.EFFECTIVE_RATES.fields]], ignore_index=True)
         return out.fillna({"tariff_rate_new": 0.0, "tariff_rate_base": 0.0, "tariff_rate_new_base_weights": 0.0})
 
     def absorbed_share(self, importer: str) -> float:

@@ -34,9 +34,11 @@ from .data import elasticities as bundled
 from .equilibrium import Solution
 from .errors import InputError
 from .flows import Flows
+from .headline import Band, Figure
 from .markets import Markets, markets
 from .models import MODELS
 from .parameters import Parameters
+from .results import Result
 from .schedule import Schedule
 
 ETA_LOGSD = 0.3
@@ -259,34 +261,31 @@ def run_draws(problem: DrawProblem, draws: Draws, client=None) -> dict[str, np.n
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def bands(result, stacked: dict[str, np.ndarray]) -> list[dict]:
-    """5th, 50th and 95th percentiles of the headline figures: balances and trade of the headline pairs, the
-    trade-weighted tariff on them, and the headline countries' imports, exports, revenue and welfare change."""
-    from .report import tables
-    f = result.flows
-    C = len(f.countries)
-    names = list(f.countries)
-    keep = tables.headline_countries(result)
-    rows = []
+def bands(result: Result, stacked: dict[str, np.ndarray]) -> tuple[Band, ...]:
+    """5th, 50th and 95th percentiles of each of the result's headline figures (``Result.headline.figures``) over
+    the draws."""
+    names = list(result.flows.countries)
+    C = len(names)
+    tariff_revenue_base = result.countries.set_index("country").tariff_revenue_base
+    pv, duty = stacked["pair_value"], stacked["pair_duty"]
 
-    def add(figure, of, values):
-        p5, p50, p95 = np.nanpercentile(values, PERCENTILES) if np.isfinite(values).any() else (np.nan,) * 3
-        rows.append({"figure": figure, "of": of, "p5": float(p5), "p50": float(p50), "p95": float(p95)})
-
-    pv, pd_ = stacked["pair_value"], stacked["pair_duty"]
-    base = result.countries.set_index("country")
-    for b in result.balances.itertuples():
-        i, j = names.index(b.country), names.index(b.partner)
-        add("balance", f"{b.country} vs {b.partner}", pv[:, i * C + j] - pv[:, j * C + i])
-    for p in tables.bilateral(result).itertuples():
-        i, j = names.index(p.exporter), names.index(p.importer)
-        add("trade", f"{p.exporter} → {p.importer}", pv[:, i * C + j])
+    def drawn(f: Figure) -> np.ndarray:
+        i = names.index(f.country)
+        if f.partner is None:                   # imports, exports, revenue or welfare, by country
+            values = stacked[f.kind][:, i]
+            # a draw's welfare counts all the revenue it collects; the figure is the change from the base year
+            return values - tariff_revenue_base.loc[f.country] if f.kind == "welfare" else values
+        j = names.index(f.partner)
+        if f.kind == "balance":
+            return pv[:, i * C + j] - pv[:, j * C + i]
+        if f.kind == "trade":
+            return pv[:, i * C + j]
         with np.errstate(invalid="ignore", divide="ignore"):
-            add("tariff", f"{p.exporter} → {p.importer} (trade-weighted)", pd_[:, i * C + j] / pv[:, i * C + j])
-    for c in keep:
-        k = names.index(c)
-        add("imports", c, stacked["imports"][:, k])
-        add("exports", c, stacked["exports"][:, k])
-        add("revenue", c, stacked["revenue"][:, k])
-        add("welfare", c, stacked["welfare"][:, k] - base.loc[c].tariff_revenue_base)
-    return rows
+            return duty[:, i * C + j] / pv[:, i * C + j]
+
+    out = []
+    for f in result.headline.figures:
+        values = drawn(f)
+        p5, p50, p95 = np.nanpercentile(values, PERCENTILES) if np.isfinite(values).any() else (np.nan,) * 3
+        out.append(Band(f.kind, f.of, float(p5), float(p50), float(p95)))
+    return tuple(out)

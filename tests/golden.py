@@ -23,11 +23,11 @@ RATE_TOL = 1e-9       # absolute, on tariff rates
 
 
 def headline(result) -> dict:
-    from simulator.report import tables
-    pairs = tables.bilateral(result)
-    countries = tables.countries(result)
+    pairs = result.headline.pairs
+    countries = result.headline.country_totals
+    scenario = result.provenance.to_dict()
     return {
-        "scenario": {k: result.scenario[k] for k in ("name", "file", "model", "dataset", "basis", "as_of")},
+        "scenario": {k: scenario[k] for k in ("name", "file", "model", "dataset", "basis", "as_of")},
         "balances": [{"country": b.country, "partner": b.partner, "balance_base": b.balance_base,
                       "balance_new": b.balance_new} for b in result.balances.itertuples()],
         "pairs": [{"exporter": p.exporter, "importer": p.importer, "value_base": p.value_base, "value_new": p.value_new,
@@ -36,7 +36,8 @@ def headline(result) -> dict:
         "countries": [{"country": c.country, "imports_new": c.imports_new, "exports_new": c.exports_new,
                        "tariff_revenue_new": c.tariff_revenue_new, "welfare_change": c.welfare_change}
                       for c in countries.itertuples()],
-        "instruments": [{k: v for k, v in ins.items() if k in ("id", "regime", "marginal_rate", "wedge", "purchases_new", "cost")}
+        "instruments": [{k: v for k, v in ins.to_dict().items()
+                         if k in ("id", "regime", "marginal_rate", "wedge", "purchases_new", "cost")}
                         for ins in result.instruments],
     }
 

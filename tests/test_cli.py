@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import simulator
+from simulator import fields
 from simulator.cli import app
 
 ROOT = Path(__file__).parents[1]
@@ -27,12 +28,6 @@ BASELINE = SCENARIOS / "baseline.toml"
 EXEMPTION = ROOT / "tests" / "scenarios" / "universal-25-korea-exempt.toml"
 BAD = ROOT / "tests" / "bad_scenarios"
 
-COUNTRY_FIELDS = ["country", "exports_base", "exports_new", "imports_base", "imports_new", "tariff_revenue_base",
-                  "tariff_revenue_new", "consumer_surplus_change", "producer_surplus_change", "welfare_change"]
-PAIR_FIELDS = ["exporter", "importer", "value_base", "value_new"]
-BALANCE_FIELDS = ["country", "partner", "balance_base", "balance_new"]
-PRODUCT_FIELDS = ["importer", "exporter", "hs", "value_base", "value_new", "rate_base", "rate_new", "price_change"]
-CSV_HEADER = ["table", "country", "partner", "exporter", "importer", "hs", "field", "value"]
 
 # A tiny flows file for tests that need a run but not the bundled data.
 SMALL_FLOWS = "importer,exporter,hs,value,base_rate\nUSA,KOR,8703,1000,0.025\nKOR,USA,0201,500,0.40\n"
@@ -72,7 +67,7 @@ def exemption_doc() -> dict:
 def exemption_csv_rows() -> list[dict]:
     text = ok(invoke("run", EXEMPTION, "--format", "csv")).stdout
     reader = csv.DictReader(io.StringIO(text))
-    assert reader.fieldnames == CSV_HEADER
+    assert reader.fieldnames == fields.CSV_COLUMNS
     return list(reader)
 
 
@@ -94,11 +89,10 @@ def test_run_json_documented_fields(exemption_doc):
     assert doc["scenario"]["file"] == "universal-25-korea-exempt.toml"
     assert doc["scenario"]["basis"] == "census-2024"
     assert doc["countries"] and doc["pairs"] and doc["balances"] and doc["products"]
-    # the contract's fields come first, in order; later versions may only add fields after them
-    assert all(list(r)[:len(COUNTRY_FIELDS)] == COUNTRY_FIELDS for r in doc["countries"])
-    assert all(list(r)[:len(PAIR_FIELDS)] == PAIR_FIELDS for r in doc["pairs"])
-    assert all(list(r)[:len(BALANCE_FIELDS)] == BALANCE_FIELDS for r in doc["balances"])
-    assert all(list(r)[:len(PRODUCT_FIELDS)] == PRODUCT_FIELDS for r in doc["products"])
+    # the contract's fields, in order (the README's list is checked against the same definition)
+    for table in (fields.COUNTRIES, fields.PAIRS, fields.BALANCES, fields.CHAPTERS, fields.PRICES, fields.PRODUCTS):
+        assert all(list(r) == table.fields for r in doc[table.name]), table.name
+    assert all(list(r) == fields.EFFECTIVE_RATES.fields for r in doc["effective_rates"]["rows"])
 
 
 def test_run_json_without_detail_has_no_products(tmp_path):
@@ -160,9 +154,9 @@ def test_run_csv(exemption_csv_rows, exemption_doc):
 def test_run_csv_with_detail(tmp_path):
     text = ok(invoke("run", small_scenario(tmp_path), "--format", "csv", "--detail", "products")).stdout
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert {r["field"] for r in rows if r["table"] == "countries"} >= set(COUNTRY_FIELDS[1:])
+    assert [r["field"] for r in rows if r["table"] == "countries"][:len(fields.COUNTRIES.numbers)] == list(fields.COUNTRIES.numbers)
     products = [r for r in rows if r["table"] == "products"]
-    assert {r["field"] for r in products} >= set(PRODUCT_FIELDS[3:])
+    assert {r["field"] for r in products} == set(fields.PRODUCTS.numbers)
     # codes stay text with their leading zero
     assert {(r["exporter"], r["importer"], r["hs"]) for r in products} == {("KOR", "USA", "8703"), ("USA", "KOR", "0201")}
     rate = [r for r in products if r["importer"] == "KOR" and r["field"] == "rate_base"]
@@ -184,7 +178,7 @@ def _check_json(text):
 
 
 def _check_csv(text):
-    assert next(csv.reader(io.StringIO(text))) == CSV_HEADER
+    assert next(csv.reader(io.StringIO(text))) == fields.CSV_COLUMNS
 
 
 def _check_md(text):

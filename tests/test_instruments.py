@@ -57,8 +57,8 @@ rent = "{holder}"
 def test_trq_below_quota_in_rate_is_marginal(tmp_path):
     r, _ = run(tmp_path, TRQ.format(limit=150, holder="importer"))
     ins = r.instruments[0]
-    assert ins["marginal_rate"] == pytest.approx(0.05) and ins["rent"] == pytest.approx(0.0)
-    assert "not filled" in ins["regime"]
+    assert ins.marginal_rate == pytest.approx(0.05) and ins.rent == pytest.approx(0.0)
+    assert "not filled" in ins.regime
     assert flow(r, "USA", "KOR", "100630").value_new == pytest.approx(100.0)
 
 
@@ -67,9 +67,9 @@ def test_trq_binding_rate_between(tmp_path):
     ins = r.instruments[0]
     # 100 ((1 + r) / 1.05) ** -1.5 = 90  ->  1 + r = 1.05 * 0.9 ** (-1 / 1.5)
     rate = 1.05 * 0.9 ** (-1 / 1.5) - 1
-    assert ins["marginal_rate"] == pytest.approx(rate, rel=1e-9)
-    assert ins["imports"] == pytest.approx(90.0, rel=1e-9)
-    assert ins["rent"] == pytest.approx((rate - 0.05) * 90, rel=1e-9)
+    assert ins.marginal_rate == pytest.approx(rate, rel=1e-9)
+    assert ins.imports == pytest.approx(90.0, rel=1e-9)
+    assert ins.rent == pytest.approx((rate - 0.05) * 90, rel=1e-9)
     row = flow(r, "USA", "KOR", "100630")
     assert row.rate_new == pytest.approx(0.05)          # duty actually paid: the in-quota rate
     assert row.wedge_new == pytest.approx(rate)          # price buyers face: the marginal rate
@@ -81,10 +81,10 @@ def test_trq_above_quota_out_rate_is_marginal_rent_to_exporter(tmp_path):
     # a small quota: demand at the out-of-quota rate still exceeds it
     r, _ = run(tmp_path, TRQ.format(limit=2, holder="exporter"))
     ins = r.instruments[0]
-    assert ins["marginal_rate"] == pytest.approx(5.13)
+    assert ins.marginal_rate == pytest.approx(5.13)
     m = 100 * (6.13 / 1.05) ** ETA
-    assert ins["imports"] == pytest.approx(m)
-    assert ins["rent"] == pytest.approx((5.13 - 0.05) * 2, rel=1e-9)      # (t_out - t_in) p Q
+    assert ins.imports == pytest.approx(m)
+    assert ins.rent == pytest.approx((5.13 - 0.05) * 2, rel=1e-9)      # (t_out - t_in) p Q
     usa = r.countries.set_index("country").loc["USA"]
     assert usa.quota_rent_new == pytest.approx((5.13 - 0.05) * 2, rel=1e-9)
     # duty collected: in-quota rate on the quota, out-of-quota rate on the rest
@@ -113,8 +113,8 @@ limit_value = 400
     r, _ = run(tmp_path, body)
     ins = r.instruments[0]
     w = 0.8 ** (1 / ETA) - 1      # 500 (1 + w) ** -1.5 = 400, base tariff 0
-    assert ins["marginal_rate"] == pytest.approx(w, rel=1e-9)
-    assert ins["rent_holder"] == "exporter" and ins["rent"] == pytest.approx(w * 400, rel=1e-9)
+    assert ins.marginal_rate == pytest.approx(w, rel=1e-9)
+    assert ins.rent_holder == "exporter" and ins.rent == pytest.approx(w * 400, rel=1e-9)
     assert flow(r, "KOR", "USA", "8703").rate_new == pytest.approx(0.0)   # no duty collected
 
 
@@ -129,7 +129,7 @@ products = ["8703"]
 limit_value = 600
 """
     r, _ = run(tmp_path, body)
-    assert r.instruments[0]["marginal_rate"] == 0.0 and "not binding" in r.instruments[0]["regime"]
+    assert r.instruments[0].marginal_rate == 0.0 and "not binding" in r.instruments[0].regime
 
 
 def test_purchase_commitment(tmp_path):
@@ -144,10 +144,10 @@ target = 1200
     r, _ = run(tmp_path, body)
     ins = r.instruments[0]
     w = 1.2 ** (1 / ETA) - 1     # 1000 (1 + w) ** -1.5 = 1200
-    assert ins["wedge"] == pytest.approx(w, rel=1e-9)
-    assert ins["purchases_new"] == pytest.approx(1200, rel=1e-9)
-    assert ins["cost"] == pytest.approx(-w * 1200, rel=1e-9)
-    assert ins["diversion_from_others"] == pytest.approx(0.0)   # constant model: no substitution
+    assert ins.wedge == pytest.approx(w, rel=1e-9)
+    assert ins.purchases_new == pytest.approx(1200, rel=1e-9)
+    assert ins.cost == pytest.approx(-w * 1200, rel=1e-9)
+    assert ins.diversion_from_others == pytest.approx(0.0)   # constant model: no substitution
     kor = r.countries.set_index("country").loc["KOR"]
     assert kor.commitment_cost == pytest.approx(-w * 1200, rel=1e-9)
 
@@ -155,7 +155,7 @@ target = 1200
 def test_commitment_already_met(tmp_path):
     body = '[[commitments]]\nid = "e"\nimporter = "KOR"\nexporter = "USA"\nproducts = ["2711"]\ntarget = 900\n'
     r, _ = run(tmp_path, body)
-    assert r.instruments[0]["wedge"] == 0.0
+    assert r.instruments[0].wedge == 0.0
 
 
 def test_commitment_unreachable_is_an_error(tmp_path):
@@ -287,8 +287,8 @@ def test_trq_in_quantity_units_matches_value_units(tmp_path):
     by_value, _ = run(tmp_path, TRQ.format(limit=90, holder="importer"))
     body = TRQ.format(limit=90, holder="importer").replace("limit_value = 90", "limit_quantity = 45")
     by_quantity, _ = run(tmp_path, body)
-    assert by_quantity.instruments[0]["marginal_rate"] == pytest.approx(by_value.instruments[0]["marginal_rate"], rel=1e-9)
-    assert by_quantity.instruments[0]["imports"] == pytest.approx(45.0, rel=1e-9)
+    assert by_quantity.instruments[0].marginal_rate == pytest.approx(by_value.instruments[0].marginal_rate, rel=1e-9)
+    assert by_quantity.instruments[0].imports == pytest.approx(45.0, rel=1e-9)
 
 
 def test_quota_in_quantity_units_without_quantities_is_an_error(tmp_path):

@@ -68,7 +68,7 @@ def test_armington_finite_supply_clears_and_tends_to_price_takers():
     tau1 = np.array([0.25, 0.0, 0.1, 0.0])
     f, mk, p = setup(imp, exp, vals, eta=-1.2, sigma=4.0, eps=1.5)
     o = armington.solve(f.value, np.zeros(4), tau1, p, mk)
-    assert o.solver["residual"] < 1e-10
+    assert o.solver.residual < 1e-10
     # JPN sells in two markets: one world price clears both
     jpn = np.array([1, 2])
     assert o.price_ratio[1] == pytest.approx(o.price_ratio[2])
@@ -99,7 +99,7 @@ def test_armington_near_perfect_substitutes_converge_by_newton():
     eps = np.array([0.557, 1.093, 1.812, 1.659, 2.124, 1.039, 1.194])
     p = Parameters(p.eta, p.sigma, eps, p.sigma_source)
     o = armington.solve(f.value, t0, t1, p, mk, polish=False)
-    assert o.solver["residual"] < 1e-11
+    assert o.solver.residual < 1e-11
     assert_allclose(o.price_ratio ** eps, o.quantity_ratio, rtol=1e-9)      # every supplier's market clears
     assert o.price_ratio[0] < o.price_ratio[1:].min()                       # Korea absorbs its 50% duty
 
@@ -135,7 +135,7 @@ def test_armington_many_coupled_markets_clear(n_products, n_importers):
     eps = rng.uniform(0.5, 3, mk.n_suppliers)[mk.supplier]
     p = Parameters(np.full(n, -1.0), rng.uniform(2, 12, mk.n_markets)[mk.market], eps, np.zeros(n, np.int8))
     o = armington.solve(f.value, np.zeros(n), rng.choice([0.0, 0.1, 0.25], n), p, mk, polish=False)
-    assert o.solver["residual"] < 1e-11
+    assert o.solver.residual < 1e-11
     sold = np.bincount(mk.supplier, f.value * o.quantity_ratio) / np.bincount(mk.supplier, f.value)
     assert_allclose(o.price_ratio ** eps, sold[mk.supplier], rtol=1e-9)
 
@@ -298,7 +298,7 @@ def test_armington_finishing_slow_markets_apart_changes_nothing(monkeypatch):
     assert_allclose(apart.price_ratio, together.price_ratio, rtol=1e-10)
     sold = np.bincount(mk.supplier, f.value * apart.quantity_ratio) / np.bincount(mk.supplier, f.value)
     eps = p.eps
-    assert np.max(np.abs(eps * np.log(apart.price_ratio) - np.log(sold[mk.supplier]))) <= apart.solver["residual"] * 1.01 + 1e-13
+    assert np.max(np.abs(eps * np.log(apart.price_ratio) - np.log(sold[mk.supplier]))) <= apart.solver.residual * 1.01 + 1e-13
 
 
 def test_armington_coupling_too_large_to_form_gives_the_same_answer(monkeypatch):
@@ -316,5 +316,5 @@ def test_armington_coupling_too_large_to_form_gives_the_same_answer(monkeypatch)
     exact = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
     monkeypatch.setattr(newton, "MAX_COUPLING", 0)
     swept = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
-    assert "Jacobi" in swept.solver["method"] and "Jacobi" not in exact.solver["method"]
+    assert "Jacobi" in swept.solver.method and "Jacobi" not in exact.solver.method
     assert_allclose(swept.price_ratio, exact.price_ratio, rtol=1e-10)

@@ -81,7 +81,7 @@ def test_data_path_is_relative_to_the_file_that_names_it(files):
     assert p.loc[("RW", "8703")].rate_new == pytest.approx(0.25)
     assert p.loc[("KOR", "8703")].rate_new == pytest.approx(0.0)
     assert p.loc[("RW", "0201")].rate_new == pytest.approx(0.04 + 0.25)
-    assert result.scenario["extends"] == ["base.toml"]
+    assert result.provenance.extends == ("base.toml",)
 
 
 def test_error_in_base_item_names_the_base_file(files):

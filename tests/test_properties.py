@@ -12,6 +12,7 @@ from simulator.flows import Flows
 from simulator.markets import markets
 from simulator.models import MODELS
 from simulator.parameters import Parameters
+from simulator.records import ElasticitySettings, Provenance
 from simulator.results import Result
 from simulator.schedule import ExemptionRule, MeasureRule, Plan, Selector, compile_schedule
 
@@ -69,8 +70,13 @@ def _run(flows, measures, exemptions=(), eta=-1.3, eps=math.inf, model="constant
     return s, o
 
 
+# the tables of a result do not depend on where it comes from
+PROVENANCE = Provenance("t", "t.toml", "", "constant", "t", "as-given", "", as_of=None, tariffsim_version="",
+                        extends=(), elasticities=ElasticitySettings(-1.3, 2.5, 3.1, None, 0), solver=None)
+
+
 def _result(flows, s, o):
-    return Result(scenario={}, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1_static, outcome=o)
+    return Result(provenance=PROVENANCE, dataset=Dataset("t", flows, "as-given", ""), t0=s.t0, t1=s.t1_static, outcome=o)
 
 
 @settings(max_examples=100, deadline=None)

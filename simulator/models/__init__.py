@@ -7,9 +7,26 @@ market structure, and returns an ``Outcome``, one element per flow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """How a model was solved, where it needed a solve: the method, and for an iterative solve its steps, unknowns,
+    largest residual and tolerance (or, for SMART, the cells of its formulas)."""
+
+    method: str
+    iterations: int | None = None
+    unknowns: int | None = None
+    residual: float | None = None
+    tolerance: float | None = None
+    cells: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The fields the solve has, in order."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -19,7 +36,7 @@ class Outcome:
     value_new: np.ndarray          # v1 = m1 * rp, at world prices
     consumer_surplus: np.ndarray   # change, attributed to the importer (USD; NaN where the model has none)
     producer_surplus: np.ndarray   # change, attributed to the exporter (USD; NaN where the model has none)
-    solver: dict = field(default_factory=dict)   # method, iterations, residual where a solve was needed
+    solver: SolverReport | None = None   # None where no solve was needed (constant model, price takers)
     notes: tuple[str, ...] = ()
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import Outcome, newton
+from . import Outcome, SolverReport, newton
 from .constant import power_area, producer_surplus
 
 
@@ -244,7 +244,7 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
     dcs *= share
     if log_rp is None:                                   # price takers: no world price moves, no producer surplus
         return Outcome(quantity_ratio=ratio, price_ratio=np.ones(len(v0)), value_new=v0 * ratio,
-                       consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=solver)
+                       consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=None)
     rp = np.exp(log_rp)
     # producer surplus per supplier, shared by base value
     X0 = mk.supplier_sum(v0)
@@ -253,4 +253,4 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         dps = np.where(X0[mk.supplier] > 0, dps_sup[mk.supplier] * v0 / X0[mk.supplier], 0.0)
     return Outcome(quantity_ratio=ratio, price_ratio=rp, value_new=v0 * ratio * rp,
-                   consumer_surplus=dcs, producer_surplus=dps, solver=solver)
+                   consumer_surplus=dcs, producer_surplus=dps, solver=SolverReport(**solver))

@@ -26,7 +26,7 @@ import weakref
 
 import numpy as np
 
-from . import Outcome
+from . import Outcome, SolverReport
 
 _INDEX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -132,4 +132,4 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
     if negative.any():
         notes = (f"gsim: {int(negative.sum())} flow(s) would fall below zero under the linearised demand; set to zero.",)
     return Outcome(quantity_ratio=ratio, price_ratio=rp, value_new=v0 * ratio * rp, consumer_surplus=dcs_flow,
-                   producer_surplus=dps_flow, solver={"method": "numpy.linalg.solve, batched over products"}, notes=notes)
+                   producer_surplus=dps_flow, solver=SolverReport("numpy.linalg.solve, batched over products"), notes=notes)

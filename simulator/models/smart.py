@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Outcome
+from . import Outcome, SolverReport
 
 
 def solve(v0, tau0, tau1, params, markets) -> Outcome:
@@ -54,4 +54,4 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
                  "set to zero.",)
     nan = np.full(len(v0), np.nan)
     return Outcome(quantity_ratio=ratio, price_ratio=rp, value_new=m1 * rp, consumer_surplus=nan,
-                   producer_surplus=nan, solver={"method": "closed form (Laird-Yeats)"}, notes=notes)
+                   producer_surplus=nan, solver=SolverReport("closed form (Laird-Yeats)"), notes=notes)

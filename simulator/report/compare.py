@@ -7,16 +7,17 @@ import json
 
 import numpy as np
 import pandas as pd
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..compare import KEYS, Comparison
+from ..compare import Comparison
+from ..fields import COMPARE_CSV_COLUMNS, COMPARED
+from ..headline import RATE_KINDS
 from . import tables
 from .plain import PlainTable as Table
 from .tables import money
 from .writers import _md_table, _records
 
-RATE_GROUPS = {"tariff"}
 GROUP_TITLES = {"balance": "Balance (exports − imports)", "trade": "Trade", "tariff": "Effective tariff",
                 "imports": "Imports covered by the data", "exports": "Exports covered by the data",
                 "revenue": "Tariff revenue", "welfare": "Welfare change"}
@@ -25,14 +26,14 @@ GROUP_TITLES = {"balance": "Balance (exports − imports)", "trade": "Trade", "t
 def _fmt(group: str, x: float, div: float) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "n/a"
-    return f"{x * 100:.2f}%" if group in RATE_GROUPS else money(x, div)
+    return f"{x * 100:.2f}%" if group in RATE_KINDS else money(x, div)
 
 
 def _delta(group: str, x: float, base: float, div: float) -> str:
     if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in (x, base)):
         return "n/a"
     d = x - base
-    return f"{round(d * 100, 2) + 0.0:+.2f} pt" if group in RATE_GROUPS else money(d, div, sign=True)
+    return f"{round(d * 100, 2) + 0.0:+.2f} pt" if group in RATE_KINDS else money(d, div, sign=True)
 
 
 def _unit(cmp: Comparison) -> tuple[float, str]:
@@ -74,25 +75,25 @@ def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
 def _band_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     """Per figure, each scenario's 5%-95% band (empty when the run had no draws)."""
     div, _ = _unit(cmp)
-    keyed = [{(b["figure"], b["of"]): b for b in r.bands} for r in cmp.results]
+    keyed = [{(b.figure, b.of): b for b in r.bands} for r in cmp.results]
     order = list(dict.fromkeys(k for bands in keyed for k in bands))
     rows = []
     for fig, of in order:
         row = [f"{GROUP_TITLES[fig]}: {of}"]
         for bands in keyed:
             b = bands.get((fig, of))
-            row.append("" if b is None else f"{_fmt(fig, b['p5'], div)} – {_fmt(fig, b['p95'], div)}")
+            row.append("" if b is None else f"{_fmt(fig, b.p5, div)} – {_fmt(fig, b.p95, div)}")
         rows.append(row)
     return ["Figure (5% – 95%)", *cmp.labels], rows
 
 
 def renderable(cmp: Comparison) -> Group:
     _, label = _unit(cmp)
-    parts = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
+    parts: list[RenderableType] = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
     for lab, r in zip(cmp.labels, cmp.results):
-        s = r.scenario
-        parts.append(Text(f"  {lab}: {s['name']} (model {s['model']}, basis {s['basis']}"
-                          + (f", as of {s['as_of']}" if s["as_of"] else "") + ")", style="dim"))
+        s = r.provenance
+        parts.append(Text(f"  {lab}: {s.name} (model {s.model}, basis {s.basis}"
+                          + (f", as of {s.as_of}" if s.as_of else "") + ")", style="dim"))
     tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
     if any(r.bands for r in cmp.results):
         tables_.append((tables.draws_title(cmp.results[0]), _band_rows(cmp)))
@@ -119,7 +120,8 @@ def to_markdown(cmp: Comparison) -> str:
     _, label = _unit(cmp)
     out = [f"## Scenarios compared ({label}; Δ against {cmp.labels[0]})", ""]
     for lab, r in zip(cmp.labels, cmp.results):
-        out.append(f"- `{lab}`: {r.scenario['name']} (model `{r.scenario['model']}`, basis `{r.scenario['basis']}`)")
+        s = r.provenance
+        out.append(f"- `{lab}`: {s.name} (model `{s.model}`, basis `{s.basis}`)")
     out.append("")
     tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
     if any(r.bands for r in cmp.results):
@@ -130,13 +132,13 @@ def to_markdown(cmp: Comparison) -> str:
 
 
 def to_json(cmp: Comparison) -> str:
-    doc = {"scenarios": [r.scenario for r in cmp.results], "labels": cmp.labels}
-    for table in ("countries", "pairs", "balances", "chapters"):
+    doc = {"scenarios": [r.provenance.to_dict() for r in cmp.results], "labels": cmp.labels}
+    for table in COMPARED:
         df = cmp.long(table)
         doc[table] = _records(df, list(df.columns))
     head = cmp.headline()
     doc["headline"] = _records(head, list(head.columns))
-    doc["bands"] = {lab: r.bands for lab, r in zip(cmp.labels, cmp.results)}
+    doc["bands"] = {lab: [b.to_dict() for b in r.bands] for lab, r in zip(cmp.labels, cmp.results)}
     doc["notes"] = [n for r in cmp.results[:1] for n in r.notes]
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -144,7 +146,8 @@ def to_json(cmp: Comparison) -> str:
 def to_csv(cmp: Comparison) -> str:
     """One long table: ``table, scenario, country, partner, exporter, importer, chapter, field, value, delta_vs_first``."""
     rows = []
-    for table, keys in KEYS.items():
+    for table, compared in COMPARED.items():
+        keys = compared.keys
         df = cmp.long(table)
         fields = [c for c in df.columns if c not in keys and c != "scenario" and not c.endswith("_vs_first")
                   and f"{c}_vs_first" in df.columns]
@@ -152,7 +155,6 @@ def to_csv(cmp: Comparison) -> str:
             for f in fields:
                 rows.append({"table": table, "scenario": rec["scenario"], **{k: rec[k] for k in keys},
                              "field": f, "value": rec[f], "delta_vs_first": rec[f"{f}_vs_first"]})
-    cols = ["table", "scenario", "country", "partner", "exporter", "importer", "chapter", "field", "value", "delta_vs_first"]
     buf = io.StringIO()
-    pd.DataFrame(rows, columns=cols).to_csv(buf, index=False, float_format="%.6f")
+    pd.DataFrame(rows, columns=COMPARE_CSV_COLUMNS).to_csv(buf, index=False, float_format="%.6f")
     return buf.getvalue()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ..headline import PATH_PARTNERS
 from ..results import Result
-from . import tables
 from .plain import PlainTable as Table
 
 
@@ -18,7 +18,7 @@ def _r(x) -> str:
 
 
 def explanation_renderable(ex) -> Group:
-    parts = [Text.assemble((ex.scenario, "bold"), f" · as of {ex.as_of or 'all dates'} · "
+    parts: list[RenderableType] = [Text.assemble((ex.scenario, "bold"), f" · as of {ex.as_of or 'all dates'} · "
                            f"{len(ex.flows)} of {ex.total_matched} matching flow(s), largest first")]
     for f in ex.flows:
         t = Table(title=f"{f['exporter']} → {f['importer']}  HS {f['hs']}  (base value ${f['value'] / 1e6:,.1f} m)",
@@ -62,9 +62,6 @@ def history_json(explanations, files: list[str]) -> str:
                       indent=2) + "\n"
 
 
-PATH_PARTNERS = 8   # the largest partners of the rate importer shown on each date, beside all its imports
-
-
 def path_frame(series: list[tuple]) -> pd.DataFrame:
     """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
     tariff on all its imports and on its largest partners."""
@@ -76,15 +73,15 @@ def path_frame(series: list[tuple]) -> pd.DataFrame:
 
     rows = []
     for d, r in series:
-        keep = set(tables.headline_countries(r))
+        head = r.headline
+        keep = set(head.countries)
         bal = r.balances.set_index(["country", "partner"])
-        for p in r.pairs.itertuples():
-            if p.exporter in keep and p.importer in keep:
-                b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
-                rows.append(row(d, p, p.importer, None if b is None else b.balance_new))
+        for p in head.pairs.itertuples():
+            b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
+            rows.append(row(d, p, p.importer, None if b is None else b.balance_new))
         # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
-        imp, er = tables.effective_rates(r, top=PATH_PARTNERS)
-        rows += [row(d, p, imp, None) for p in er.itertuples() if p.exporter not in keep]
+        rows += [row(d, p, head.rate_importer, None) for p in head.effective_rates(PATH_PARTNERS).itertuples()
+                 if p.exporter not in keep]
     return pd.DataFrame(rows)
 
 

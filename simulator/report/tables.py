@@ -1,12 +1,11 @@
-"""The headline tables of a result, in US dollars, shared by every output format."""
+"""Figures as text, shared by every output format: money in a readable unit, rates, instruments and bands.
+Which figures are the headline is the result's choice (``Result.headline``); this only formats them."""
 
 from __future__ import annotations
 
-import pandas as pd
-
+from ..headline import RATE_KINDS
+from ..records import CommitmentOutcome
 from ..results import Result
-
-TOP_CHAPTERS = 10
 
 
 def money(x: float, div: float, sign: bool = False) -> str:
@@ -27,58 +26,8 @@ def money_unit(result: Result) -> tuple[float, str]:
     return 1.0, "US$"
 
 
-def headline_countries(result: Result) -> list[str]:
-    """Countries with trade both ways in the data (their balances are meaningful)."""
-    names = sorted(set(result.balances.country))
-    return names or list(result.flows.countries)
-
-
-def bilateral(result: Result) -> pd.DataFrame:
-    keep = set(headline_countries(result))
-    p = result.pairs
-    p = p[p.exporter.isin(keep) & p.importer.isin(keep)].copy()
-    p["change"] = p.value_new - p.value_base
-    return p.reset_index(drop=True)
-
-
-def balances(result: Result) -> pd.DataFrame:
-    b = result.balances.copy()
-    b["change"] = b.balance_new - b.balance_base
-    return b
-
-
-def countries(result: Result) -> pd.DataFrame:
-    c = result.countries
-    return c[c.country.isin(headline_countries(result))].reset_index(drop=True)
-
-
-TOP_PARTNERS = 12
-
-
-def rate_importer(result: Result) -> str | None:
-    """The importer whose tariffs the headline rates describe: the US where it imports, else the largest importer."""
-    c = result.countries
-    if not len(c):
-        return None
-    if "USA" in set(c.country) and float(c[c.country == "USA"].imports_base.iloc[0]) > 0:
-        return "USA"
-    return str(c.sort_values("imports_base", ascending=False).country.iloc[0])
-
-
-def effective_rates(result: Result, top: int = TOP_PARTNERS) -> tuple[str | None, pd.DataFrame]:
-    """All imports and the ``top`` largest partners of the rate importer (by base-year imports)."""
-    imp = rate_importer(result)
-    if imp is None:
-        return None, pd.DataFrame()
-    return imp, result.effective_rates(imp).head(top + 1)
-
-
 def pct(x: float) -> str:
     return "n/a" if x is None or x != x else f"{x * 100:.1f}%"
-
-
-def chapters(result: Result, top: int = TOP_CHAPTERS) -> pd.DataFrame:
-    return result.chapters.head(top)
 
 
 def instruments(result: Result) -> list[list[str]]:
@@ -86,21 +35,22 @@ def instruments(result: Result) -> list[list[str]]:
     div, _ = money_unit(result)
     rows = []
     for ins in result.instruments:
-        if ins["kind"] == "commitment":
-            rows.append([ins["id"], "purchase commitment", ins["regime"], f"wedge {ins['wedge'] * 100:+.2f}%",
-                         f"target {money(ins['target'], div)}; purchases {money(ins['purchases_base'], div)} -> "
-                         f"{money(ins['purchases_new'], div)}; diversion from others {money(ins['diversion_from_others'], div)}; "
-                         f"cost {money(ins['cost'], div)}"])
+        if isinstance(ins, CommitmentOutcome):
+            rows.append([ins.id, "purchase commitment", ins.regime, f"wedge {ins.wedge * 100:+.2f}%",
+                         f"target {money(ins.target, div)}; purchases {money(ins.purchases_base, div)} -> "
+                         f"{money(ins.purchases_new, div)}; diversion from others {money(ins.diversion_from_others, div)}; "
+                         f"cost {money(ins.cost, div)}"])
         else:
-            fill = "" if ins["fill"] is None else f"fill {ins['fill'] * 100:.1f}%"
-            rows.append([ins["id"], ins["kind"], ins["regime"], f"marginal {ins['marginal_rate'] * 100:.2f}%",
-                         f"{fill}; rent {money(ins['rent'], div)} to the {ins['rent_holder']}"])
+            fill = "" if ins.fill is None else f"fill {ins.fill * 100:.1f}%"
+            rows.append([ins.id, ins.kind, ins.regime, f"marginal {ins.marginal_rate * 100:.2f}%",
+                         f"{fill}; rent {money(ins.rent, div)} to the {ins.rent_holder}"])
     return rows
 
 
 def draws_title(result: Result) -> str:
-    d = result.scenario.get("draws", {})
-    return f"Uncertainty: {d.get('n')} draws of the elasticities (seed {d.get('seed')})"
+    d = result.provenance.draws
+    n, seed = (d.n, d.seed) if d else (None, None)
+    return f"Uncertainty: {n} draws of the elasticities (seed {seed})"
 
 
 def band_rows(result: Result) -> list[list[str]]:
@@ -108,6 +58,6 @@ def band_rows(result: Result) -> list[list[str]]:
     div, _ = money_unit(result)
     rows = []
     for b in result.bands:
-        fmt = (lambda x: f"{x * 100:.2f}%") if b["figure"] == "tariff" else (lambda x: money(x, div))
-        rows.append([b["figure"], b["of"], fmt(b["p5"]), fmt(b["p50"]), fmt(b["p95"])])
+        fmt = (lambda x: f"{x * 100:.2f}%") if b.figure in RATE_KINDS else (lambda x: money(x, div))
+        rows.append([b.figure, b.of, fmt(b.p5), fmt(b.p50), fmt(b.p95)])
     return rows

@@ -1,44 +1,33 @@
-"""JSON, CSV and Markdown writers, and atomic file output (never a half-written file)."""
+"""JSON, CSV and Markdown writers of a result."""
 
 from __future__ import annotations
 
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..results import EFFECTIVE_RATE_FIELDS, Result
+from .. import fields
+from ..fields import CSV_COLUMNS, TableFields
+from ..headline import TOP_CHAPTERS
+from ..results import Result
 from . import tables
 
 FORMATS = ("table", "json", "csv", "markdown")
 SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
 
-COUNTRY_FIELDS = ["country", "exports_base", "exports_new", "imports_base", "imports_new", "tariff_revenue_base",
-                  "tariff_revenue_new", "consumer_surplus_change", "producer_surplus_change", "welfare_change",
-                  "quota_rent_new", "commitment_cost"]
-PAIR_FIELDS = ["exporter", "importer", "value_base", "value_new", "tariff_rate_base", "tariff_rate_new_base_weights",
-               "tariff_rate_new", "creation", "diversion"]
-BALANCE_FIELDS = ["country", "partner", "balance_base", "balance_new"]
-PRODUCT_FIELDS = ["importer", "exporter", "hs", "value_base", "value_new", "rate_base", "rate_new", "price_change",
-                  "wedge_new", "creation", "diversion"]
-PRICE_FIELDS = ["exporter", "hs", "price_change", "exports_base"]
-CHAPTER_FIELDS = ["exporter", "importer", "chapter", "chapter_name", "value_base", "value_new"]
-
-
 def format_from_suffix(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
-def _records(df: pd.DataFrame, fields: list[str]) -> list[dict]:
+def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
     out = []
-    for row in df[fields].itertuples(index=False):
+    for row in df[columns].itertuples(index=False):
         rec = {}
-        for k, v in zip(fields, row):
+        for k, v in zip(columns, row):
             if isinstance(v, (np.floating, float)):
                 v = None if math.isnan(v) else float(v)
             elif isinstance(v, np.integer):
@@ -48,31 +37,35 @@ def _records(df: pd.DataFrame, fields: list[str]) -> list[dict]:
     return out
 
 
+def _table(result: Result, table: TableFields) -> list[dict]:
+    return _records(getattr(result, table.name), table.fields)
+
+
 def to_dict(result: Result, detail: str | None = None) -> dict:
     doc = {
-        "scenario": result.scenario,
-        "countries": _records(result.countries, COUNTRY_FIELDS),
-        "pairs": _records(result.pairs, PAIR_FIELDS),
-        "balances": _records(result.balances, BALANCE_FIELDS),
-        "chapters": _records(result.chapters, CHAPTER_FIELDS),
+        "scenario": result.provenance.to_dict(),
+        "countries": _table(result, fields.COUNTRIES),
+        "pairs": _table(result, fields.PAIRS),
+        "balances": _table(result, fields.BALANCES),
+        "chapters": _table(result, fields.CHAPTERS),
         "effective_rates": _effective_rates(result),
-        "measures": result.measures,
-        "instruments": result.instruments,
-        "prices": _records(result.prices, PRICE_FIELDS),
-        "bands": result.bands,
+        "measures": [m.to_dict() for m in result.measures],
+        "instruments": [i.to_dict() for i in result.instruments],
+        "prices": _table(result, fields.PRICES),
+        "bands": [b.to_dict() for b in result.bands],
         "notes": result.notes,
     }
     if detail == "products":
-        doc["products"] = _records(result.products, PRODUCT_FIELDS)
+        doc["products"] = _table(result, fields.PRODUCTS)
     return doc
 
 
 def _effective_rates(result: Result) -> dict | None:
     """The rate importer's effective tariff on all imports and on every partner (the most quoted figures)."""
-    imp = tables.rate_importer(result)
+    imp = result.headline.rate_importer
     if imp is None:
         return None
-    return {"importer": imp, "rows": _records(result.effective_rates(imp), EFFECTIVE_RATE_FIELDS)}
+    return {"importer": imp, "rows": _records(result.effective_rates(imp), fields.EFFECTIVE_RATES.fields)}
 
 
 def to_json(result: Result, detail: str | None = None) -> str:
@@ -83,23 +76,24 @@ def to_csv(result: Result, detail: str | None = None) -> str:
     """One long table: ``table, country, partner, exporter, importer, hs, field, value``."""
     rows = []
 
-    def add(table: str, df: pd.DataFrame, keys: list[str], values: list[str]):
+    def add(table: TableFields, df: pd.DataFrame, keys: tuple[str, ...] | None = None):
+        keys = table.keys if keys is None else keys
         for rec in df.to_dict("records"):
-            base = {"table": table, **{k: rec[k] for k in keys}}
-            for f in values:
+            base = {"table": table.name, **{k: rec[k] for k in keys}}
+            for f in table.numbers:
                 rows.append({**base, "field": f, "value": rec[f]})
 
-    add("countries", result.countries, ["country"], COUNTRY_FIELDS[1:])
-    add("pairs", result.pairs, ["exporter", "importer"], PAIR_FIELDS[2:])
-    add("balances", result.balances, ["country", "partner"], BALANCE_FIELDS[2:])
-    ch = result.chapters.rename(columns={"chapter": "hs"})
-    add("chapters", ch, ["exporter", "importer", "hs"], ["value_base", "value_new"])
+    add(fields.COUNTRIES, result.countries)
+    add(fields.PAIRS, result.pairs)
+    add(fields.BALANCES, result.balances)
+    # the CSV has no chapter column: a chapter is an HS code of two digits
+    add(fields.CHAPTERS, result.chapters.rename(columns={"chapter": "hs"}), ("exporter", "importer", "hs"))
     if detail == "products":
-        add("products", result.products, ["importer", "exporter", "hs"], PRODUCT_FIELDS[3:])
+        add(fields.PRODUCTS, result.products)
     for b in result.bands:
         for q in ("p5", "p50", "p95"):
-            rows.append({"table": "bands", "country": b["of"], "field": f"{b['figure']}_{q}", "value": b[q]})
-    df = pd.DataFrame(rows, columns=["table", "country", "partner", "exporter", "importer", "hs", "field", "value"])
+            rows.append({"table": "bands", "country": b.of, "field": f"{b.figure}_{q}", "value": getattr(b, q)})
+    df = pd.DataFrame(rows, columns=CSV_COLUMNS)
     buf = io.StringIO()
     df.to_csv(buf, index=False, float_format="%.6f")
     return buf.getvalue()
@@ -114,14 +108,14 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
 def to_markdown(result: Result, detail: str | None = None) -> str:
     div, label = tables.money_unit(result)
     bn = lambda x: tables.money(x, div)  # noqa: E731
-    s = result.scenario
-    out = [f"## {s['name']}", "",
-           f"`{s['file']}` · dataset `{s['dataset']}` · basis `{s['basis']}` · model `{s['model']}`"
-           + (f" · as of {s['as_of']}" if s["as_of"] else "") + f" · {label}", ""]
+    s, head = result.provenance, result.headline
+    out = [f"## {s.name}", "",
+           f"`{s.file}` · dataset `{s.dataset}` · basis `{s.basis}` · model `{s.model}`"
+           + (f" · as of {s.as_of}" if s.as_of else "") + f" · {label}", ""]
     out += ["### Bilateral trade", "", _md_table(["Exporter → importer", "Base", "Scenario", "Change"], [
         [f"{r.exporter} → {r.importer}", bn(r.value_base), bn(r.value_new), bn(r.change)]
-        for r in tables.bilateral(result).itertuples()]), ""]
-    b = tables.balances(result)
+        for r in head.pairs.itertuples()]), ""]
+    b = head.balances
     if len(b):
         out += ["### Trade balance (exports − imports)", "", _md_table(["Country vs partner", "Base", "Scenario", "Change"], [
             [f"{r.country} vs {r.partner}", bn(r.balance_base), bn(r.balance_new), bn(r.change)] for r in b.itertuples()]), ""]
@@ -129,18 +123,18 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"], [
             [r.country, bn(r.imports_base), bn(r.imports_new), bn(r.tariff_revenue_base), bn(r.tariff_revenue_new),
              bn(r.consumer_surplus_change), bn(r.producer_surplus_change), bn(r.welfare_change)]
-            for r in tables.countries(result).itertuples()]), ""]
-    imp, er = tables.effective_rates(result)
+            for r in head.country_totals.itertuples()]), ""]
+    imp, er = head.rate_importer, head.effective_rates()
     if imp is not None and len(er) > 1:
         out += [f"### Effective tariff on {imp} imports (trade-weighted) and revenue", "", _md_table(
             ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"], [
                 ["all imports" if r.exporter == "all" else r.exporter, bn(r.value_base), tables.pct(r.tariff_rate_base),
                  tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), bn(r.revenue_new)]
                 for r in er.itertuples()]), ""]
-    out += [f"### HS chapters that move most (top {tables.TOP_CHAPTERS})", "", _md_table(
+    out += [f"### HS chapters that move most (top {TOP_CHAPTERS})", "", _md_table(
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
-            for r in tables.chapters(result).itertuples()]), ""]
+            for r in head.chapters.itertuples()]), ""]
     if result.bands:
         out += [f"### {tables.draws_title(result)}", "",
                 _md_table(["Figure", "Of", "5%", "50%", "95%"], tables.band_rows(result)), ""]
@@ -150,7 +144,7 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
     out += ["### Notes", "", *[f"- {n}" for n in result.notes], ""]
     if detail == "products":
         p = result.products
-        out += ["### Products", "", _md_table(PRODUCT_FIELDS, [
+        out += ["### Products", "", _md_table(fields.PRODUCTS.fields, [
             [r.importer, r.exporter, r.hs, bn(r.value_base), bn(r.value_new), f"{r.rate_base:.4f}", f"{r.rate_new:.4f}",
              f"{r.price_change:+.4f}"] for r in p.itertuples()]), ""]
     return "\n".join(out)
@@ -167,12 +161,12 @@ def check_finite(result: Result, detail: str | None) -> None:
             values = df[column].to_numpy()
             if values.dtype.kind == "f" and np.isinf(values).any():
                 row = int(np.flatnonzero(np.isinf(values))[0])
-                raise InputError(Problem(result.scenario.get("file"), f"{table}[{row}].{column}",
+                raise InputError(Problem(result.provenance.file, f"{table}[{row}].{column}",
                                          "the model gives an infinite value here: the scenario's rates or elasticities "
                                          "are beyond what it can compute (see docs/MODELS.md for the ranges)"))
     for b in result.bands:
-        if any(isinstance(b.get(q), float) and math.isinf(b[q]) for q in ("p5", "p50", "p95")):
-            raise InputError(Problem(result.scenario.get("file"), f"bands {b.get('figure')} of {b.get('of')}",
+        if any(math.isinf(q) for q in (b.p5, b.p50, b.p95)):
+            raise InputError(Problem(result.provenance.file, f"bands {b.figure} of {b.of}",
                                      "an elasticity draw gives an infinite value; narrow the draws' ranges"))
 
 
@@ -185,37 +179,3 @@ def render(result: Result, fmt: str, detail: str | None = None) -> str:
     if fmt == "markdown":
         return to_markdown(result, detail)
     raise ValueError(f"render: unsupported format {fmt}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)          # the only portable way to read it is to set it: put it back at once
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, content) -> None:
-    """Write next to the target and rename, so a failure never leaves a partial file. ``content``: the text, or a
-    function that writes the file at the path it is given (e.g. a Parquet writer)."""
-    from ..errors import InputError, Problem
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(Problem(str(path) or ".", None, "cannot write: it is a directory; give a file name"))
-    if not path.parent.is_dir():
-        raise InputError(Problem(str(path), None, f"cannot write: directory '{path.parent}' does not exist"))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise InputError(Problem(str(path), None, f"cannot write: {exc.strerror}"))
-    try:
-        if callable(content):
-            os.close(fd)
-            content(tmp)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(content)
-        # the mode a new file would get (the user's umask), or the replaced file's own: not mkstemp's 0600
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

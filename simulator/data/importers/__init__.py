@@ -67,7 +67,7 @@ def check_output(path: str | Path) -> None:
 
 def write(flows: pd.DataFrame, path: str | Path) -> None:
     """Write atomically (a temporary file beside the target, then a rename): a failure leaves no partial file."""
-    from ...report import write_atomic
+    from ...atomic import write_atomic
     path = Path(path)
     check_output(path)
     if path.suffix.lower() == ".csv":
