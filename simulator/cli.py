@@ -129,13 +129,25 @@ def _handled():
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130)
-    except Exception as exc:  # an internal fault: say so, keep the traceback for --debug
-        if STATE["debug"]:
-            traceback.print_exc()
-        else:
-            err.print(printable(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"),
-                      markup=False)
-        raise typer.Exit(3)
+    except OSError as exc:
+        if exc.filename is None:
+            _internal_error(exc)
+        # a file the user named that cannot be read or written: a name too long, no access, a full disk
+        reason = (exc.strerror or type(exc).__name__).lower()
+        err.print(f"error: {printable(str(exc.filename))}: cannot be read or written ({reason})", markup=False)
+        raise typer.Exit(1)
+    except Exception as exc:
+        _internal_error(exc)
+
+
+def _internal_error(exc: BaseException):
+    """An internal fault: say so, keep the traceback for --debug."""
+    if STATE["debug"]:
+        traceback.print_exc()
+    else:
+        err.print(printable(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"),
+                  markup=False)
+    raise typer.Exit(3)
 
 
 def _version(value: bool):
@@ -625,8 +637,12 @@ def data_import(
         from .data import importers
         _refuse_inputs(output, [source, *(p for p in (country_codes, concordance) if p is not None)])
         importers.check_output(output)
-        result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
-                                   hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
+        try:
+            result = importers.convert(source, fmt, country_codes=country_codes, concordance=concordance,
+                                       hs_revision=hs_revision, flows=flows, hs_level=hs_level, year=year)
+        except RecursionError:             # JSON arrays in arrays thousands deep: no download is like that
+            from .errors import InputError, Problem
+            raise InputError(Problem(str(source), None, f"nested too deeply to be a {fmt} download"))
         importers.write(result, output)
         err.print(printable(importers.summary(result, output)), markup=False)
         for note in result.attrs.get("notes", []):

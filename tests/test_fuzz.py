@@ -94,6 +94,7 @@ def test_the_oracle_accepts_a_kept_promise(tmp_path):
     (fuzz.Outcome(2, "", "Usage: tariffsim run [OPTIONS] FILE\n╭─ Error ─╮\n│ Missing argument │\n", 0.1),
      "one 'error:' line"),
     (fuzz.Outcome(0, "{}", "", 0.1, python_warnings=["RuntimeWarning: invalid value"]), "Python warning"),
+    (fuzz.Outcome(0, "{}", "", 0.1, python_warnings=[fuzz.EXCLUDED_WARNING + " (armington.py:10)"]), "Python warning"),
 ])
 def test_the_oracle_catches_a_broken_promise(tmp_path, outcome, says):
     case, before = _case(tmp_path, ["run", "scenario.toml", "-f", "json"])

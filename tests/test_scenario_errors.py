@@ -207,6 +207,22 @@ def test_a_dask_address_that_is_no_address(tmp_path):
     assert r.returncode == 1 and r.stderr.startswith("error: --dask: no Dask scheduler answered at 'x'"), r.stderr
 
 
+def test_an_output_name_too_long_for_the_file_system(tmp_path):
+    (tmp_path / "s.toml").write_text('name = "s"\n[data]\nflows = "f.csv"\n')
+    (tmp_path / "f.csv").write_text("importer,exporter,hs,value\nUSA,KOR,870323,10\n")
+    out = "o" * 300 + ".json"
+    r = _cli(["run", "s.toml", "-o", out], tmp_path)
+    assert r.returncode == 1 and r.stderr == f"error: {out}: cannot be read or written (file name too long)\n", r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "s.toml"]
+
+
+def test_a_download_nested_too_deeply(tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    r = _cli(["data", "import", "census", "deep.json", "-o", "flows.parquet"], tmp_path)
+    assert r.returncode == 1 and r.stderr == "error: deep.json: nested too deeply to be a census download\n", r.stderr
+    assert not (tmp_path / "flows.parquet").exists()
+
+
 def test_no_command_prints_the_help(tmp_path):
     r = _cli([], tmp_path)
     assert r.returncode == 2 and "Usage" in r.stdout + r.stderr and "run" in r.stdout + r.stderr

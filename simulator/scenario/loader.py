@@ -210,7 +210,7 @@ def _read_toml(path: Path, shown: str) -> tuple[dict, bytes]:
         check_regular_file(path, shown, MAX_SCENARIO_BYTES, "a scenario file")
         raw = path.read_bytes()
     except OSError as exc:            # unreadable: permissions, a name too long, a link loop
-        raise InputError(Problem(shown, None, f"cannot read the file ({exc.strerror or type(exc).__name__})"))
+        raise InputError(Problem(shown, None, f"cannot read the file ({_os_reason(exc)})"))
     try:
         doc = tomllib.loads(raw.decode("utf-8-sig"))      # a byte-order mark, as some editors write, is allowed
     except UnicodeDecodeError:
@@ -328,20 +328,33 @@ def _load_doc(path: Path, seen: tuple[Path, ...], given: Path | None = None) -> 
         try:
             target = (path.parent / parent).resolve()
             here = path.resolve()
-        except (OSError, RuntimeError):      # RuntimeError: a loop of symbolic links (before Python 3.13)
-            raise InputError(Problem(shown, "extends", f"'{parent}' is a loop of symbolic links"))
+        except RuntimeError:                 # a loop of symbolic links (before Python 3.13)
+            raise InputError(Problem(shown, "extends", f"'{_cut(parent)}' is a loop of symbolic links"))
+        except OSError as exc:
+            raise InputError(Problem(shown, "extends", f"'{_cut(parent)}' cannot be read ({_os_reason(exc)})"))
         if target in seen or target == here:
             cycle = " -> ".join(p.name for p in (*seen, here, target))
             raise InputError(Problem(shown, "extends", f"circular extends: {cycle}"))
-        if not target.exists():
-            raise InputError(Problem(shown, "extends", f"file '{parent}' not found (looked in {path.parent})"))
-        if target.is_dir():
-            raise InputError(Problem(shown, "extends", f"'{parent}' is a directory, not a scenario file"))
+        try:
+            found, folder = target.exists(), target.is_dir()
+        except OSError as exc:               # a name too long for the file system, a link loop (3.13)
+            raise InputError(Problem(shown, "extends", f"'{_cut(parent)}' cannot be read ({_os_reason(exc)})"))
+        if not found:
+            raise InputError(Problem(shown, "extends", f"file '{_cut(parent)}' not found (looked in {path.parent})"))
+        if folder:
+            raise InputError(Problem(shown, "extends", f"'{_cut(parent)}' is a directory, not a scenario file"))
         base = _load_doc(target, (*seen, here), given.parent / parent)
     merged = _merge(base, raw_doc, shown, path.parent)
     merged.chain = chain + base.chain
     merged.files = [path.resolve(), *base.files]
     return merged
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+    if exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return (exc.strerror or type(exc).__name__).lower()
 
 
 def _shown_value(v) -> str:
