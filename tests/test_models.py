@@ -166,7 +166,9 @@ def test_smart_laird_yeats_by_hand():
     td = 100 * 300 * 1.5 * g / (100 + 300 + 100 * 1.5 * g)
     assert o.value_new[0] == pytest.approx(100 + tc + td)
     assert o.value_new[1] == pytest.approx(300 - td)
-    assert math.isnan(o.consumer_surplus[0])
+    # consumer surplus along SMART's linear demand: the landed price change times the mean quantity
+    assert o.consumer_surplus[0] == pytest.approx(-0.1 * (100 + o.value_new[0]) / 2)
+    assert o.consumer_surplus[1] == 0.0
 
 
 def test_smart_finite_supply_creation():
