@@ -267,6 +267,7 @@ def test_path_and_dates(tmp_path):
     body = '[[measures]]\nid = "m"\nrate = 0.1\nimporter = "USA"\neffective = 2025-04-05\nexpires = 2025-08-07\n'
     path = scenario(tmp_path, body)
     series, _ = api.path(path, api.dates(__import__("datetime").date(2025, 3, 1), __import__("datetime").date(2025, 9, 1), "monthly"))
+    series = list(series)                               # the path is computed date by date as it is read
     assert [d.isoformat() for d, _ in series] == ["2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01",
                                                  "2025-08-01", "2025-09-01"]
     rates = [float(r.pairs.set_index(["exporter", "importer"]).loc[("KOR", "USA")].tariff_rate_new_base_weights)
