@@ -782,6 +782,17 @@ def family_flows(rng: random.Random, case: Case) -> None:
     parquet = rng.random() < 0.35
     name = "flows.parquet" if parquet else "flows.csv"
     case.files[name] = (parquet_bytes if parquet else flows_bytes)(rng, header, rows, case.notes)
+    if rng.random() < 0.06:              # bytes that are no CSV or Parquet file at all
+        damage = rng.choice(["latin1", "nul", "binary", "csv-as-parquet", "truncated", "empty", "long-line"])
+        data = case.files[name]
+        case.files[name] = {"latin1": "importer,exporter,hs,value\nUSA,KOR,870323,caf\xe9\n".encode("latin-1"),
+                            "nul": data[: len(data) // 2] + b"\x00\x00" + data[len(data) // 2:],
+                            "binary": bytes(range(256)) * 4,
+                            "csv-as-parquet": GOOD_FLOWS.read_bytes(),
+                            "truncated": data[: len(data) * 2 // 3],
+                            "empty": b"",
+                            "long-line": b"importer,exporter,hs,value\nUSA,KOR,870323," + b"9" * 200_000 + b"\n"}[damage]
+        case.notes.append(f"flows file damaged: {damage}")
     doc = _toml(GOOD)
     doc["data"]["flows"] = name
     if rng.random() < 0.6:
@@ -988,7 +999,7 @@ def family_raw(rng: random.Random, case: Case) -> None:
     text = _text(GOOD)
     lines = text.splitlines(keepends=True)
     op = rng.choice(["truncate", "dup_line", "insert", "control", "bom", "crlf", "nul", "latin1", "dup_key",
-                     "dup_table", "huge_line", "empty"])
+                     "dup_table", "huge_line", "empty", "deep_inline", "too_big", "utf16"])
     if op == "truncate":
         raw = text[: rng.randrange(len(text))].encode()
     elif op == "dup_line":
@@ -1016,6 +1027,13 @@ def family_raw(rng: random.Random, case: Case) -> None:
         raw = (text + "\n[model]\nname = \"smart\"\n").encode()
     elif op == "huge_line":
         raw = (text + "description = \"" + "x" * rng.choice([10_000, 1_000_000]) + "\"\n").encode()
+    elif op == "deep_inline":
+        depth = rng.choice([100, 1000, 5000])
+        raw = (text.replace("[model]", f"x = {'{a = ' * depth}1{'}' * depth}\n[model]", 1)).encode()
+    elif op == "too_big":              # past the size a scenario may have (20 MB)
+        raw = (text + "# " + "x" * 21_000_000 + "\n").encode()
+    elif op == "utf16":
+        raw = text.encode("utf-16")
     else:
         raw = rng.choice([b"", b"\n", b"# only a comment\n"])
     case.notes.append(f"text: {op}")
