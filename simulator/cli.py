@@ -580,7 +580,8 @@ def data_coverage(
         if list_caveat is not None:
             sys.stdout.write(coverage.flagged(ds, list_caveat).to_csv(index=False))
             return
-        out.print(f"[bold]{escape(ds.id)}[/bold] · basis {escape(ds.basis)}: {escape(ds.basis_label)}", soft_wrap=True)
+        out.print(f"[bold]{escape(printable(ds.id))}[/bold] · basis {escape(ds.basis)}: "
+                  f"{escape(printable(ds.basis_label))}", soft_wrap=True)
         t = Table(title="Trade by direction, US$ billion", title_justify="left")
         for c in ("Exporter", "Importer", "Lines", "Itemised", "Residual", "Total"):
             t.add_column(c, justify="left" if c in ("Exporter", "Importer") else "right")

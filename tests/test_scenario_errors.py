@@ -267,6 +267,13 @@ def test_a_file_name_with_a_terminal_escape_is_shown_escaped(tmp_path):
     assert r.exit_code == 1 and "\x1b" not in r.stderr and "\\x1b[31mred.toml" in r.stderr, r.stderr
 
 
+def test_a_flows_file_name_with_a_terminal_escape_is_shown_escaped(tmp_path):
+    name = "\x1b[31mflows.csv"
+    (tmp_path / name).write_bytes((ROOT / "tests" / "user_flows" / "flows_good.csv").read_bytes())
+    r = _cli(["data", "coverage", name, "--region", "RW", "--region", "ASIA"], tmp_path)
+    assert r.returncode == 0 and "\\x1b[31mflows.csv" in r.stdout and "\x1b" not in r.stdout + r.stderr, r.stdout
+
+
 def test_an_emoji_code_in_a_message_is_printed_as_written(tmp_path):
     r = invoke("run", str(tmp_path / "a:smile:b.toml"))
     assert r.exit_code == 1 and "a:smile:b.toml" in r.stderr, r.stderr
