@@ -43,7 +43,8 @@ class Band:
     p95: float
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # NaN: no draw gives the figure a value (a pair with no trade has no trade-weighted tariff)
+        return {k: None if isinstance(v, float) and v != v else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True, eq=False)

@@ -149,10 +149,12 @@ class Result:
         if not len(p):
             return pd.DataFrame(columns=fields.EFFECTIVE_RATES.fields)
         rev0, rev1, static = p.revenue_base, p.revenue_new, p.revenue_new_base_weights
-        total = pd.DataFrame({"exporter": ["all"], "value_base": [p.value_base.sum()], "value_new": [p.value_new.sum()],
-                              "tariff_rate_base": [rev0.sum() / p.value_base.sum()],
-                              "tariff_rate_new_base_weights": [static.sum() / p.value_base.sum()],
-                              "tariff_rate_new": [rev1.sum() / p.value_new.sum()],
+        v0, v1 = float(p.value_base.sum()), float(p.value_new.sum())
+        nan = float("nan")                  # no imports to weight the rate (filled below)
+        total = pd.DataFrame({"exporter": ["all"], "value_base": [v0], "value_new": [v1],
+                              "tariff_rate_base": [rev0.sum() / v0 if v0 else nan],
+                              "tariff_rate_new_base_weights": [static.sum() / v0 if v0 else nan],
+                              "tariff_rate_new": [rev1.sum() / v1 if v1 else nan],
                               "revenue_base": [rev0.sum()], "revenue_new": [rev1.sum()]})
         each = p.assign(revenue_base=rev0, revenue_new=rev1).sort_values("value_base", ascending=False, kind="stable")
         out = pd.concat([total, each[fields.EFFECTIVE_RATES.fields]], ignore_index=True)

@@ -14,7 +14,7 @@ from .plain import PlainTable as Table
 
 
 def _r(x) -> str:
-    return "" if x is None else f"{x * 100:.2f}%"
+    return "" if x is None or x != x else f"{x * 100:.2f}%"      # NaN: no trade to weight the rate
 
 
 def explanation_renderable(ex) -> Group:

@@ -58,6 +58,9 @@ def band_rows(result: Result) -> list[list[str]]:
     div, _ = money_unit(result)
     rows = []
     for b in result.bands:
-        fmt = (lambda x: f"{x * 100:.2f}%") if b.figure in RATE_KINDS else (lambda x: money(x, div))
+        rate = b.figure in RATE_KINDS
+
+        def fmt(x: float) -> str:
+            return "n/a" if x != x else (f"{x * 100:.2f}%" if rate else money(x, div))
         rows.append([b.figure, b.of, fmt(b.p5), fmt(b.p50), fmt(b.p95)])
     return rows
