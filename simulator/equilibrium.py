@@ -27,6 +27,7 @@ from .errors import Problem
 from .flows import Flows
 from .instruments import Books, SolveError, Trial, instruments
 from .models import Outcome
+from .records import InstrumentOutcome
 from .schedule import Schedule
 
 TOL = 1e-10
@@ -42,7 +43,7 @@ class Solution:
     rent_importer: np.ndarray        # quota rents held in the importing country (US dollars, per flow)
     rent_exporter: np.ndarray        # quota rents held by the exporter
     commitment_cost: np.ndarray      # implicit subsidy of purchase commitments, borne by the importer
-    instruments: list[dict] = field(default_factory=list)
+    instruments: list[InstrumentOutcome] = field(default_factory=list)
     sweeps: int = 0
 
 

@@ -4,7 +4,7 @@
 - ``enter(value, base, wedge)``: where the value enters the landed price of its flows (a tariff-rate quota's marginal
   rate replaces the base rate; a cap's or commitment's wedge is added to the price);
 - ``update(trial)``: the value at which its condition holds, the other instruments held where they are;
-- ``settle(value, out, trial, books)``: its row of the report, and what it adds to duty, rents and costs.
+- ``settle(value, out, trial, books)``: its record in the result, and what it adds to duty, rents and costs.
 
 ``equilibrium.solve`` sweeps them in turn until none moves.
 """
@@ -20,6 +20,7 @@ import numpy as np
 from .errors import InputError, Problem
 from .flows import Flows
 from .models import Outcome
+from .records import CommitmentOutcome, InstrumentOutcome, QuotaOutcome
 from .schedule import CommitmentRule, QuotaRule, Schedule
 
 MAX_WEDGE = 1e4
@@ -72,7 +73,7 @@ class Instrument(ABC):
     def update(self, trial: Trial) -> float: ...
 
     @abstractmethod
-    def settle(self, value: float, out: Outcome, trial: Trial, books: Books) -> dict: ...
+    def settle(self, value: float, out: Outcome, trial: Trial, books: Books) -> InstrumentOutcome: ...
 
 
 class _Quota(Instrument):
@@ -129,9 +130,9 @@ class TariffRateQuota(_Quota):
         regime = ("in-quota rate applies (quota not filled)" if value <= self.in_rate + 1e-12 and used <= self.limit * (1 + 1e-9)
                   else "out-of-quota rate applies (quota filled)" if value >= self.out_rate - 1e-12
                   else "quota binds (rate between in and out)")
-        return {"id": q.id, "kind": q.kind, "regime": regime, "marginal_rate": value,
-                "limit": self.limit, "imports": used, "fill": used / self.limit if self.limit else None,
-                "rent": float(rent.sum()), "rent_holder": q.rent, "reference": q.reference}
+        return QuotaOutcome(id=q.id, kind=q.kind, regime=regime, marginal_rate=value, limit=self.limit, imports=used,
+                            fill=used / self.limit if self.limit else None, rent=float(rent.sum()), rent_holder=q.rent,
+                            reference=q.reference)
 
 
 class QuantityCap(_Quota):
@@ -166,10 +167,10 @@ class QuantityCap(_Quota):
             books.tariff1[m] += value
         else:
             (books.rent_exporter if q.rent == "exporter" else books.rent_importer)[m] += rent
-        return {"id": q.id, "kind": q.kind, "regime": "cap binds" if value > 0 else "cap not binding",
-                "marginal_rate": value, "limit": self.limit, "imports": used,
-                "fill": used / self.limit if self.limit else None, "rent": float(rent.sum()),
-                "rent_holder": q.rent, "reference": q.reference}
+        return QuotaOutcome(id=q.id, kind=q.kind, regime="cap binds" if value > 0 else "cap not binding",
+                            marginal_rate=value, limit=self.limit, imports=used,
+                            fill=used / self.limit if self.limit else None, rent=float(rent.sum()), rent_holder=q.rent,
+                            reference=q.reference)
 
 
 class PurchaseCommitment(Instrument):
@@ -212,15 +213,15 @@ class PurchaseCommitment(Instrument):
         without = trial.outcome(0.0)
         importers = np.unique(flows.importer[m])
         same_market = np.isin(flows.importer, importers) & ~m & np.isin(flows.hs, flows.hs[m])
-        return {
-            "id": c.id, "kind": "commitment", "regime": "binding: a preference is needed" if value < 0 else "met without a preference",
-            "wedge": value, "target": c.target,
-            "purchases_base": float(self.v0.sum()),
-            "purchases_without": float(without.value_new[m].sum()),
-            "purchases_new": float(v1[m].sum()),
-            "diversion_from_others": float(v1[same_market].sum() - without.value_new[same_market].sum()),
-            "cost": float(books.commitment_cost[m].sum()), "reference": c.reference,
-        }
+        return CommitmentOutcome(
+            id=c.id, kind="commitment",
+            regime="binding: a preference is needed" if value < 0 else "met without a preference",
+            wedge=value, target=c.target,
+            purchases_base=float(self.v0.sum()),
+            purchases_without=float(without.value_new[m].sum()),
+            purchases_new=float(v1[m].sum()),
+            diversion_from_others=float(v1[same_market].sum() - without.value_new[same_market].sum()),
+            cost=float(books.commitment_cost[m].sum()), reference=c.reference)
 
 
 def _limit_units(flows: Flows, q: QuotaRule, mask: np.ndarray, shown: str) -> np.ndarray:
