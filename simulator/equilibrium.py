@@ -74,9 +74,9 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
     caps = [(q, m) for q, m in sched.quotas if q.kind != "trq" and m.any()]
     commits = [(c, m) for c, m in sched.commitments if m.any()]
     units = {q.id: _limit_units(flows, q, m, shown) for q, m in (*trqs, *caps)}
-    limit = {q.id: (q.limit_value if q.limit_value is not None else q.limit_quantity) for q, _ in (*trqs, *caps)}
+    limit = {q.id: q.limit for q, _ in (*trqs, *caps)}
 
-    state = {q.id: q.in_rate for q, _ in trqs} | {q.id: 0.0 for q, _ in caps} | {c.id: 0.0 for c, _ in commits}
+    state = {q.id: q.trq_rates[0] for q, _ in trqs} | {q.id: 0.0 for q, _ in caps} | {c.id: 0.0 for c, _ in commits}
     rp = np.ones(n)
     has_specific = bool(np.any(sched.specific_ave0))
 
@@ -108,14 +108,15 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
     for sweep in range(1, MAX_SWEEPS + 1):  # noqa: B007 (the count is reported)
         before = dict(state)
         for q, m in trqs:
+            in_rate, out_rate = q.trq_rates
             def f(r, q=q, m=m):
                 return quantity(run(state | {q.id: r}, rp), q, m) - limit[q.id]
-            if f(q.in_rate) <= 0:
-                state[q.id] = q.in_rate
-            elif f(q.out_rate) >= 0:
-                state[q.id] = q.out_rate
+            if f(in_rate) <= 0:
+                state[q.id] = in_rate
+            elif f(out_rate) >= 0:
+                state[q.id] = out_rate
             else:
-                state[q.id] = root(f, q.in_rate, q.out_rate, f"quotas '{q.id}'")
+                state[q.id] = root(f, in_rate, out_rate, f"quotas '{q.id}'")
         for q, m in caps:
             def g(w, q=q, m=m):
                 return quantity(run(state | {q.id: w}, rp), q, m) - limit[q.id]
@@ -136,8 +137,8 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
             if h(0.0) >= 0:
                 state[c.id] = 0.0
                 continue
-            _, without = assemble(state | {c.id: 0.0}, rp)
-            lo = -float(np.min(1.0 + without[m])) * (1 - 1e-9)
+            _, tau_without = assemble(state | {c.id: 0.0}, rp)
+            lo = -float(np.min(1.0 + tau_without[m])) * (1 - 1e-9)
             if h(lo) < 0:
                 raise SolveError(Problem(shown, f"commitments '{c.id}'", f"the target ${c.target / 1e9:,.2f} bn cannot be "
                                          "reached by any price preference: purchases do not respond enough "
@@ -164,14 +165,15 @@ def solve(flows: Flows, sched: Schedule, model: Model, shown: str = "scenario") 
     instruments = []
     for q, m in trqs:
         used = quantity(out, q, m)
+        in_rate, out_rate = q.trq_rates
         inside = min(used, limit[q.id]) / used if used > 0 else 1.0
-        paid = q.in_rate * inside + q.out_rate * (1 - inside)
+        paid = in_rate * inside + out_rate * (1 - inside)
         rent = (state[q.id] - paid) * v1[m]
         if q.rent != "government":   # auctioned licences (government) keep the rent as revenue
             tariff1[m] += paid - state[q.id]
             (rent_exp if q.rent == "exporter" else rent_imp)[m] += rent
-        regime = ("in-quota rate applies (quota not filled)" if state[q.id] <= q.in_rate + 1e-12 and used <= limit[q.id] * (1 + 1e-9)
-                  else "out-of-quota rate applies (quota filled)" if state[q.id] >= q.out_rate - 1e-12
+        regime = ("in-quota rate applies (quota not filled)" if state[q.id] <= in_rate + 1e-12 and used <= limit[q.id] * (1 + 1e-9)
+                  else "out-of-quota rate applies (quota filled)" if state[q.id] >= out_rate - 1e-12
                   else "quota binds (rate between in and out)")
         instruments.append({"id": q.id, "kind": q.kind, "regime": regime, "marginal_rate": state[q.id],
                             "limit": limit[q.id], "imports": used, "fill": used / limit[q.id] if limit[q.id] else None,
