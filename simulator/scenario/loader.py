@@ -14,8 +14,10 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import InputError, Problem, suggest
 from ..files import check_regular_file
@@ -72,7 +74,7 @@ def _all_keys(model: type[BaseModel], acc: set[str]) -> set[str]:
 KNOWN_KEYS = _all_keys(schema.Scenario, set()) | set(OVERLAY_KEYS)
 # Where each key of the [data], [model] and [elasticities] tables belongs, to catch a key in the wrong table.
 HOME_TABLE = {k: t for t in ("data", "model", "elasticities")
-              for k in schema.Scenario.model_fields[t].annotation.model_fields}
+              for k in cast(type[BaseModel], schema.Scenario.model_fields[t].annotation).model_fields}
 
 
 def _where(loc: tuple) -> str:
@@ -82,7 +84,7 @@ def _where(loc: tuple) -> str:
     return out
 
 
-def _message(err: dict) -> tuple[tuple, str]:
+def _message(err: ErrorDetails) -> tuple[tuple, str]:
     loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
     # pydantic names the branch of a union in the location ("float", "literal['data']"): drop it
     loc = tuple(p for p in loc if not (isinstance(p, str) and (p in ("float", "str", "int") or p.startswith(("literal[", "function-")))))
