@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
+from .frames import records
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
@@ -134,8 +135,10 @@ def _output_format(format: Format | None, output: Path | None) -> str:
 
 
 def _parse_date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
+    return None if text is None else _date(text)
+
+
+def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -215,7 +218,7 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
     parts = text.split(":")
     if len(parts) != 3:
         raise typer.BadParameter(f"'{text}' is not START:END:STEP (e.g. 2025-01-01:2026-01-01:monthly)", param_hint="--path")
-    return _parse_date(parts[0]), _parse_date(parts[1]), parts[2]
+    return _date(parts[0]), _date(parts[1]), parts[2]
 
 
 def _run_path(sf, text: str, fmt: str, output: Path | None):
@@ -261,9 +264,10 @@ def _emit(output: Path | None, table=None, text: str | None = None, width: int =
         if output is None:
             out.print(table)
             return
-        console = Console(file=io.StringIO(), width=width, highlight=False)
-        console.print(table)
-        text = console.file.getvalue()
+        buf = io.StringIO()
+        Console(file=buf, width=width, highlight=False).print(table)
+        text = buf.getvalue()
+    assert text is not None, "a table or a text to emit"
     if output is None:
         sys.stdout.write(text)
         return
@@ -445,14 +449,14 @@ def data_coverage(
         t = Table(title="Trade by direction, US$ billion", title_justify="left")
         for c in ("Exporter", "Importer", "Lines", "Itemised", "Residual", "Total"):
             t.add_column(c, justify="left" if c in ("Exporter", "Importer") else "right")
-        for r in coverage.directions(ds).itertuples():
+        for r in records(coverage.directions(ds)):
             t.add_row(r.exporter, r.importer, f"{r.lines:,}", f"{r.itemised / 1e9:,.3f}", f"{r.residual / 1e9:,.3f}",
                       f"{r.value / 1e9:,.3f}")
         out.print(t)
         t = Table(title="Data caveats (a line may carry several)", title_justify="left")
         for c in ("--list", "Caveat", "Lines", "US$ bn"):
             t.add_column(c, justify="left" if c in ("--list", "Caveat") else "right", overflow="fold")
-        for r in coverage.caveats(ds).itertuples():
+        for r in records(coverage.caveats(ds)):
             t.add_row(r.name, r.caveat, f"{r.lines:,}", f"{r.value / 1e9:,.2f}")
         out.print(t)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .frames import records
 from .report import tables
 from .results import Result
 
@@ -56,14 +57,14 @@ class Comparison:
             rows[key][i] = value
 
         for i, r in enumerate(self.results):
-            for b in tables.balances(r).itertuples():
+            for b in records(tables.balances(r)):
                 put("balance", f"{b.country} vs {b.partner}", i, b.balance_new)
             bilateral = tables.bilateral(r)
-            for p in bilateral.itertuples():
+            for p in records(bilateral):
                 put("trade", f"{p.exporter} → {p.importer}", i, p.value_new)
-            for p in bilateral.itertuples():
+            for p in records(bilateral):
                 put("tariff", f"{p.exporter} → {p.importer} (trade-weighted)", i, p.tariff_rate_new)
-            for c in tables.countries(r).itertuples():
+            for c in records(tables.countries(r)):
                 put("imports", c.country, i, c.imports_new)
                 put("exports", c.country, i, c.exports_new)
                 put("revenue", c.country, i, c.tariff_revenue_new)

@@ -26,6 +26,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, partial
+from typing import cast
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from .data import elasticities as bundled
 from .equilibrium import Solution
 from .errors import InputError
 from .flows import Flows
+from .frames import records
 from .markets import Markets, markets
 from .models import MODELS
 from .parameters import Parameters
@@ -201,7 +203,8 @@ def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequ
     sigma = np.clip(sigma, np.minimum(lo, p.sigma[first]), np.maximum(hi, p.sigma[first]))
     eta = p.eta[first] * np.exp(ETA_LOGSD * z_eta)
     if supply:
-        eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * np.stack([z[2] for z in normals])), np.inf)
+        z_eps = np.stack([cast(np.ndarray, z[2]) for z in normals])    # drawn for each seed when supply
+        eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * z_eps), np.inf)
     else:
         eps = np.broadcast_to(eps_point, (count, mk.n_suppliers))
     lay = _layout(problem, count)
@@ -275,10 +278,10 @@ def bands(result, stacked: dict[str, np.ndarray]) -> list[dict]:
 
     pv, pd_ = stacked["pair_value"], stacked["pair_duty"]
     base = result.countries.set_index("country")
-    for b in result.balances.itertuples():
+    for b in records(result.balances):
         i, j = names.index(b.country), names.index(b.partner)
         add("balance", f"{b.country} vs {b.partner}", pv[:, i * C + j] - pv[:, j * C + i])
-    for p in tables.bilateral(result).itertuples():
+    for p in records(tables.bilateral(result)):
         i, j = names.index(p.exporter), names.index(p.importer)
         add("trade", f"{p.exporter} → {p.importer}", pv[:, i * C + j])
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -7,10 +7,11 @@ import json
 
 import numpy as np
 import pandas as pd
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..compare import KEYS, Comparison
+from ..frames import records
 from . import tables
 from .plain import PlainTable as Table
 from .tables import money
@@ -45,7 +46,7 @@ def _rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     labels = cmp.labels
     columns = ["Figure", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
     rows = []
-    for r in head.itertuples(index=False):
+    for r in records(head, index=False):
         group, of, values = r[0], r[1], list(r[2:])
         row = [f"{GROUP_TITLES[group]}: {of}", _fmt(group, values[0], div)]
         for v in values[1:]:
@@ -60,7 +61,7 @@ def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     labels = cmp.labels
     columns = ["Flow", "Chapter", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
     rows = []
-    for r in ch.itertuples(index=False):
+    for r in records(ch, index=False):
         d = r._asdict()
         name = d["chapter_name"] if len(d["chapter_name"]) <= 40 else d["chapter_name"][:39] + "…"
         vals = list(r[4:])
@@ -88,7 +89,7 @@ def _band_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
 
 def renderable(cmp: Comparison) -> Group:
     _, label = _unit(cmp)
-    parts = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
+    parts: list[RenderableType] = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
     for lab, r in zip(cmp.labels, cmp.results):
         s = r.scenario
         parts.append(Text(f"  {lab}: {s['name']} (model {s['model']}, basis {s['basis']}"

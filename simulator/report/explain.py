@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ..frames import records
 from ..results import Result
 from . import tables
 from .plain import PlainTable as Table
@@ -18,7 +20,7 @@ def _r(x) -> str:
 
 
 def explanation_renderable(ex) -> Group:
-    parts = [Text.assemble((ex.scenario, "bold"), f" · as of {ex.as_of or 'all dates'} · "
+    parts: list[RenderableType] = [Text.assemble((ex.scenario, "bold"), f" · as of {ex.as_of or 'all dates'} · "
                            f"{len(ex.flows)} of {ex.total_matched} matching flow(s), largest first")]
     for f in ex.flows:
         t = Table(title=f"{f['exporter']} → {f['importer']}  HS {f['hs']}  (base value ${f['value'] / 1e6:,.1f} m)",
@@ -65,7 +67,7 @@ def history_json(explanations, files: list[str]) -> str:
 PATH_PARTNERS = 8   # the largest partners of the rate importer shown on each date, beside all its imports
 
 
-def path_frame(series: list[tuple]) -> pd.DataFrame:
+def path_frame(series: Sequence[tuple]) -> pd.DataFrame:
     """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
     tariff on all its imports and on its largest partners."""
     def row(d, p, importer, balance):
@@ -78,22 +80,22 @@ def path_frame(series: list[tuple]) -> pd.DataFrame:
     for d, r in series:
         keep = set(tables.headline_countries(r))
         bal = r.balances.set_index(["country", "partner"])
-        for p in r.pairs.itertuples():
+        for p in records(r.pairs):
             if p.exporter in keep and p.importer in keep:
                 b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
                 rows.append(row(d, p, p.importer, None if b is None else b.balance_new))
         # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
         imp, er = tables.effective_rates(r, top=PATH_PARTNERS)
-        rows += [row(d, p, imp, None) for p in er.itertuples() if p.exporter not in keep]
+        rows += [row(d, p, imp, None) for p in records(er) if p.exporter not in keep]
     return pd.DataFrame(rows)
 
 
-def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
+def path_renderable(series: Sequence[tuple[object, Result]], name: str) -> Table:
     df = path_frame(series)
     t = Table(title=f"{name}: effective tariff and trade by date (US$ billion)", title_justify="left", title_style="bold")
     for c in ("Date", "Flow", "Tariff (base weights)", "Tariff (new weights)", "Trade", "Exporter's balance"):
         t.add_column(c, justify="left" if c in ("Date", "Flow") else "right")
-    for r in df.itertuples():
+    for r in records(df):
         t.add_row(r.date, f"{r.exporter} → {r.importer}", _r(r.tariff_rate_new_base_weights), _r(r.tariff_rate_new),
                   f"{r.value_new / 1e9:,.2f}", "" if pd.isna(r.exporter_balance_new) else f"{r.exporter_balance_new / 1e9:,.2f}")
     return t
@@ -102,10 +104,10 @@ def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
 def path_markdown(df: pd.DataFrame) -> str:
     from .writers import _md_table
     fmt = lambda v: "" if v is None or v != v else (f"{v:.6g}" if isinstance(v, float) else str(v))  # noqa: E731
-    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in df.itertuples(index=False)]) + "\n"
+    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in records(df, index=False)]) + "\n"
 
 
-def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
+def path_text(series: Sequence[tuple], fmt: str, scenario: dict) -> str:
     """The time path as json (with the scenario's name, file and sha256), csv or markdown."""
     df = path_frame(series)
     if fmt == "json":

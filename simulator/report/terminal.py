@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
+from ..frames import records
 from ..results import Result
 from . import tables
 from .plain import PlainTable as Table
@@ -31,10 +32,10 @@ def renderable(result: Result) -> Group:
     head = Text.assemble((s["name"], "bold"), "\n",
                          f"{s['file']} · dataset {s['dataset']} · basis {s['basis']} · model {s['model']}"
                          + (f" · as of {s['as_of']}" if s["as_of"] else "") + f" · {label}")
-    parts = [head]
+    parts: list[RenderableType] = [head]
 
     t = _table("Bilateral trade", ["Exporter → importer", "Base", "Scenario", "Change", "%"])
-    for r in tables.bilateral(result).itertuples():
+    for r in records(tables.bilateral(result)):
         t.add_row(f"{r.exporter} → {r.importer}", _bn(r.value_base), _bn(r.value_new), _bn(r.change),
                   _pct(r.value_new, r.value_base))
     parts.append(t)
@@ -42,13 +43,13 @@ def renderable(result: Result) -> Group:
     b = tables.balances(result)
     if len(b):
         t = _table("Trade balance (exports − imports)", ["Country vs partner", "Base", "Scenario", "Change"])
-        for r in b.itertuples():
+        for r in records(b):
             t.add_row(f"{r.country} vs {r.partner}", _bn(r.balance_base), _bn(r.balance_new), _bn(r.change))
         parts.append(t)
 
     t = _table("Imports covered by the data (all sources), tariff revenue and welfare",
                ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"])
-    for r in tables.countries(result).itertuples():
+    for r in records(tables.countries(result)):
         t.add_row(r.country, _bn(r.imports_base), _bn(r.imports_new), _bn(r.tariff_revenue_base),
                   _bn(r.tariff_revenue_new), _bn(r.consumer_surplus_change), _bn(r.producer_surplus_change),
                   _bn(r.welfare_change))
@@ -58,14 +59,14 @@ def renderable(result: Result) -> Group:
     if imp is not None and len(er) > 1:
         t = _table(f"Effective tariff on {imp} imports (trade-weighted) and revenue",
                    ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"])
-        for r in er.itertuples():
+        for r in records(er):
             t.add_row("all imports" if r.exporter == "all" else r.exporter, _bn(r.value_base), tables.pct(r.tariff_rate_base),
                       tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), _bn(r.revenue_new))
         parts.append(t)
 
     t = _table(f"HS chapters that move most (top {tables.TOP_CHAPTERS})",
                ["Flow", "Chapter", "Base", "Scenario", "Change"])
-    for r in tables.chapters(result).itertuples():
+    for r in records(tables.chapters(result)):
         name = r.chapter_name if len(r.chapter_name) <= 48 else r.chapter_name[:47] + "…"
         t.add_row(f"{r.exporter} → {r.importer}", f"{r.chapter} {name}", _bn(r.value_base), _bn(r.value_new),
                   _bn(r.change))
