@@ -240,7 +240,7 @@ def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
         raise InputError(Problem(None, "--path", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
     if end < start:
         raise InputError(Problem(None, "--path", f"the end {end} is before the start {start}"))
-    out = []
+    out: list[dt.date] = []
     months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(step)
     for k in range(5001):
         # every date counted from the start, so a month's end stays a month's end (31 Jan, 28 Feb, 31 Mar)
@@ -272,7 +272,8 @@ def path(scenario, when: list[dt.date]) -> tuple[list[tuple[dt.date, Result]], l
     sf = _as_file(scenario)
     data = dataset_for(sf)
     prepared = _prepare(sf, data.flows)
-    results, warnings = [], []
+    results: list[tuple[dt.date, Result]] = []
+    warnings: list[str] = []
     for d in when:
         r, w = run(sf, as_of=d, dataset=data, prepared=prepared)
         results.append((d, r))

@@ -6,6 +6,7 @@ One element per flow (exporter -> importer, one HS code). Values are at world pr
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -72,7 +73,7 @@ class Flows:
         """The lookup indexes built from the flows alone, to store beside them (``data.cache``)."""
         return {name: getattr(self, name) for name in self.INDEXES}
 
-    def with_indexes(self, indexes: dict[str, tuple[np.ndarray, ...]]) -> Flows:
+    def with_indexes(self, indexes: Mapping[str, Sequence[np.ndarray]]) -> Flows:
         """These flows with indexes read back from ``indexes()`` instead of built on first use."""
         for name in self.INDEXES:
             self.__dict__[name] = tuple(indexes[name])     # what the cached property would have stored

@@ -48,7 +48,7 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
     with np.errstate(invalid="ignore", divide="ignore"):
         rp = 1.0 + np.where(np.isfinite(eps), eta / (np.where(np.isfinite(eps), eps, 1.0) - eta), 0.0) * dt_rel
         ratio = np.where(v0 > 0, m1 / v0, 1.0)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if negative.any():
         notes = (f"smart: {int(negative.sum())} flow(s) would fall below zero under the first-order formulas; "
                  "set to zero.",)
