@@ -61,7 +61,7 @@ class Row:
         """Realised less modelled, as a share of the modelled figure (points for a rate)."""
         if self.realised is None or self.modelled == 0:
             return None
-        return self.difference / self.modelled
+        return (self.realised - self.modelled) / self.modelled
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ def full_year(bt: Backtest) -> list[Row]:
     out = []
     for name in dict.fromkeys(r.series for r in bt.rows if r.unit == "US$ bn"):
         rows = [r for r in bt.rows if r.series == name and r.realised is not None]
+        realised = [r.realised for r in rows if r.realised is not None]   # all of them: the test narrows the type
         out.append(Row(dt.date(bt.year, 1, 1), name, "US$ bn", sum(r.level_2024 for r in rows),
-                       sum(r.modelled for r in rows), sum(r.realised for r in rows)))
+                       sum(r.modelled for r in rows), sum(realised)))
     return out

@@ -49,7 +49,13 @@ def _gaps(sf, eta: float, months: tuple[int, ...], year: int) -> np.ndarray:
     """log(realised / modelled) effective tariff, month by month, at this import demand elasticity."""
     bt, _ = backtest.run(_with_eta(sf, eta), year)
     rows = {r.month.month: r for r in bt.rows if r.series == SERIES}
-    return np.array([np.log(rows[m].realised / rows[m].modelled) for m in months])
+    gaps = []
+    for m in months:
+        realised = rows[m].realised
+        if realised is None:
+            raise ValueError(f"{SERIES}: no realised figure for {year}-{m:02d}")
+        gaps.append(np.log(realised / rows[m].modelled))
+    return np.array(gaps)
 
 
 def run(scenario: str | Path, year: int = 2025, fit: tuple[int, ...] = FIT,

@@ -18,4 +18,6 @@ def is_iso3(code: str) -> bool:
 
 def name(code: str) -> str:
     country = pycountry.countries.get(alpha_3=code)
-    return getattr(country, "common_name", None) or getattr(country, "name", code) if country else code
+    if not country:
+        return code
+    return str(getattr(country, "common_name", None) or getattr(country, "name", code))

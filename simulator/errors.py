@@ -84,5 +84,5 @@ def suggest(word: str, choices: Iterable[str]) -> str:
             return f" (did you mean '{best}'?)"
         starts = [c for c in choices if len(c) >= 3 and word.upper().startswith(c.upper())]  # 'KOREA' -> 'KOR'
         return f" (did you mean '{starts[0]}'?)" if starts else ""
-    best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{best[0]}'?)" if best else ""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

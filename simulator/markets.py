@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -140,7 +141,8 @@ def as_arrays(mk: Markets) -> dict[str, np.ndarray]:
 
 def remember(flows: Flows, arrays: dict[str, np.ndarray]) -> None:
     """Use a structure read back from ``as_arrays`` for these flows instead of building it."""
-    mk = Markets(**{name: int(arrays[name][0]) if name.startswith("n_") else arrays[name] for name in FIELDS})
+    fields: dict[str, Any] = {name: int(arrays[name][0]) if name.startswith("n_") else arrays[name] for name in FIELDS}
+    mk = Markets(**fields)
     # what the cached properties would have stored
     mk.__dict__.update(supplier_market=(arrays["pair"], int(arrays["n_pairs"][0])),
                        supplier_first=arrays["supplier_first"], pairs=tuple(arrays[f"pairs.{i}"] for i in range(3)))

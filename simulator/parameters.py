@@ -67,7 +67,7 @@ def build(flows: Flows, mk: Markets, el, rules: list[ElasticityRule]) -> Paramet
 def describe(p: Parameters, flows: Flows) -> list[str]:
     """Notes on the elasticities used: sources of sigma and value-weighted summaries."""
     v = flows.value
-    out = []
+    out: list[str] = []
     total = v.sum()
     if total <= 0:
         return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ class Robust:
 @lru_cache(maxsize=1)
 def robust_us_hs6() -> Robust:
     bw = catalog.read_csv("sigma-bw-us-hts10")
-    log_sigma = np.log(bw.sigma.astype(float))
+    log_sigma = cast(pd.Series, np.log(bw.sigma.astype(float)))  # a ufunc keeps the Series
     hs6 = bw.hts.str[:6].astype("int64")
     by = log_sigma.groupby(hs6)
     n = by.count()
@@ -53,7 +54,7 @@ def robust_us_hs6() -> Robust:
     # the sampling variance of a median of n estimates: s^2 / n for one or two, 1.2533^2 s^2 / n (its large-n
     # value) from three on
     se2 = within ** 2 * np.where(n <= 2, 1.0, 1.2533 ** 2) / n
-    median = np.log(bw.sigma.astype(float).groupby(hs6).median())
+    median = cast(pd.Series, np.log(bw.sigma.astype(float).groupby(hs6).median()))
     chapter = pd.Series(median.index.astype(str).str.zfill(6).str[:2], index=median.index)
     prior = log_sigma.groupby(bw.hts.str[:2]).median().reindex(chapter.to_numpy()).to_numpy()
     several = (n >= 2).to_numpy()
@@ -70,7 +71,7 @@ def robust_us_hs6() -> Robust:
 def _hs3() -> dict[str, pd.Series]:
     t = catalog.read_csv("sigma-bgw-hs3")
     t["sigma"] = t.sigma.astype(float).clip(upper=robust_us_hs6().cap)
-    return {iso: g.set_index(g.hs0_3digit.astype("int64")).sigma for iso, g in t.groupby("iso3")}
+    return {str(iso): g.set_index(g.hs0_3digit.astype("int64")).sigma for iso, g in t.groupby("iso3")}
 
 
 def substitution(importers: np.ndarray, hs6: np.ndarray, digits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 
+from ..frames import records
 from . import catalog
 
 _PHASE1 = re.compile(r"^\((\d+)\) (.+?), subject to an additional duty of (\d+)%")
@@ -56,7 +57,7 @@ def rows() -> list[dict]:
             continue
         out.append({"country": country, "name": name, "phase": "phase1_apr9", "rate": rate,
                     "ch99": f"9903.01.43-.76, US note 2(v)(xviii)({sub})"})
-    for r in rates.itertuples():
+    for r in records(rates):
         if r.phase != "phase2_aug7" or r.rate_type != "surcharge" or r.rate in ("", "NA"):
             continue
         country = NAME_FIXES.get(r.country_name.lower()) or iso3.get(r.census_code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -238,7 +239,8 @@ def _arrays(basis: str) -> cache.Arrays:
 def prepared(basis: str) -> Prepared:
     """The bundled data for one basis, built once per machine and read from the cache after (``data.cache``)."""
     a = cache.arrays(f"{DATASET_ID}-{basis}", lambda: _arrays(basis))
-    flows = Flows(tuple(a["countries"].tolist()), *(a[f"flows.{k}"] for k in _FLOW_ARRAYS), regions=REGIONS,
+    arrays: dict[str, Any] = {k: a[f"flows.{k}"] for k in _FLOW_ARRAYS}
+    flows = Flows(tuple(a["countries"].tolist()), **arrays, regions=REGIONS,
                   description="US-Korea 2024 baseline", market_specific=frozenset({"ROW"}))
     flows.with_indexes({name: [a[k] for k in sorted((k for k in a if k.startswith(f"index.{name}.")),
                                                     key=lambda k: int(k.rsplit(".", 1)[1]))]

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ COLUMNS = ["importer", "exporter", "hs", "digits", "value", "base_rate", "mfn_ra
 RESERVED_CHAPTERS = frozenset({77})      # reserved in the HS: never a missing chapter
 
 
-def _rate(pct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rate(pct: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Percent -> (fraction, flags): out-of-quota TRQ rates (>= 100%) and missing rates become 0."""
     pct = np.asarray(pct, dtype=float)
     unknown, trq = np.isnan(pct), pct >= 100
@@ -119,7 +120,7 @@ def _carve_us(d: pd.DataFrame, r: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     # ROW rows of lines where the US is not in the top three hold the US value (if anywhere).
     src = (r.exporter == "ROW") & np.isin(r_hs6, gap.index) & ~d.us_top3.to_numpy()[r.line]
     pool = r[src].groupby(r_hs6[src]).value.sum()
-    take = np.minimum(gap.reindex(pool.index), pool)
+    take = cast(pd.Series, np.minimum(gap.reindex(pool.index), pool))   # a ufunc keeps the Series
     share = r.loc[src, "value"] / pool.reindex(r_hs6[src]).to_numpy()
     # The US ranks below third on these lines, so it cannot have more there than the third origin.
     cap = d.origin3_usd.fillna(0).to_numpy()[r.line[src]]

@@ -143,9 +143,9 @@ def _clean(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             df = df[df[col] == value]
         raw = df[pl.column]
     real, eight = _us_hts10_lines()
-    cleaned = dict.fromkeys(hs.clean(c) for c in raw.astype(str).tolist())
+    unique = dict.fromkeys(hs.clean(c) for c in raw.astype(str).tolist())
     cleaned = list(dict.fromkeys(c[:8] if len(c) == 10 and c not in real and c[:8] in eight else c
-                                 for c in cleaned if c))
+                                 for c in unique if c))
     ok = [hs.prefix_problem(c) is None for c in cleaned]
     return tuple(c for c, k in zip(cleaned, ok) if k), tuple(c for c, k in zip(cleaned, ok) if not k)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -50,15 +51,15 @@ def _table(name: str) -> dict[str | None, tuple[hs.Composition, np.ndarray]]:
     """Per exporter (None: any exporter): the table's composition (codes, weights) and its shares."""
     if name == "usmca-claims-2025":
         imports = us_trade.by_country()
-        out = {}
+        out: dict[str | None, tuple[hs.Composition, np.ndarray]] = {}
         for exporter, part in us_trade.usmca_claims().groupby("exporter"):
             w = imports[imports.exporter == exporter].set_index("hs").value.reindex(part.hs).fillna(0.0).to_numpy()
-            out[exporter] = (hs.Composition(part.hs.to_numpy(), w + 1.0), part.share.to_numpy())
+            out[str(exporter)] = (hs.Composition(part.hs.to_numpy(), w + 1.0), part.share.to_numpy())
         return out
     t = catalog.read_csv("us-metal-content-shares")
     cols = {"steel-content": ["steel_share"], "aluminum-content": ["aluminum_share"], "copper-content": ["copper_share"],
             "steel-aluminum-content": ["steel_share", "aluminum_share"]}[name]
-    share = sum(pd.to_numeric(t[c], errors="coerce").fillna(0.0) for c in cols).clip(0.0, 1.0)
+    share = cast(pd.Series, sum(pd.to_numeric(t[c], errors="coerce").fillna(0.0) for c in cols)).clip(0.0, 1.0)
     codes = t.hs10.astype("int64")
     w = us_trade.world_by_code().reindex(codes).fillna(0.0).to_numpy()
     comp = hs.Composition(codes.to_numpy(), w + 1.0)

@@ -128,7 +128,7 @@ def solve(v0, tau0, tau1, params, markets) -> Outcome:
     negative = ratio < 0
     ratio = np.maximum(ratio, 0.0)
     rp = 1.0 + x_flow
-    notes = ()
+    notes: tuple[str, ...] = ()
     if negative.any():
         notes = (f"gsim: {int(negative.sum())} flow(s) would fall below zero under the linearised demand; set to zero.",)
     return Outcome(quantity_ratio=ratio, price_ratio=rp, value_new=v0 * ratio * rp, consumer_surplus=dcs_flow,

@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.text import Text
 
 from ..backtest import Backtest, Row, full_year
+from ..frames import records
 from .plain import PlainTable as Table
 
 FIELDS = ["month", "series", "unit", "level_2024", "modelled", "realised", "difference", "difference_share"]
@@ -46,7 +47,7 @@ def renderable(bt: Backtest):
     for c in ("Month", "Series", "2024 level", "Modelled", "Realised", "Realised − modelled"):
         t.add_column(c, justify="left" if c in ("Month", "Series") else "right")
     last = None
-    for r in df.itertuples():
+    for r in records(df):
         if last is not None and r.month != last:
             t.add_section()
         last = r.month
@@ -75,6 +76,6 @@ def to_markdown(bt: Backtest) -> str:
     out = [f"**Back-test of {bt.file}, {bt.year}** (US$ billion a month; % for rates)", "",
            "| Month | Series | 2024 level | Modelled | Realised | Realised − modelled |", "|---|---|---:|---:|---:|---:|"]
     out += [f"| {r.month} | {r.series} | {_num(r.level_2024, r.unit)} | {_num(r.modelled, r.unit)} | "
-            f"{_num(r.realised, r.unit)} | {_diff(r)} |" for r in df.itertuples()]
+            f"{_num(r.realised, r.unit)} | {_diff(r)} |" for r in records(df)]
     out += ["", *[f"- {n}" for n in bt.notes], ""]
     return "\n".join(out)

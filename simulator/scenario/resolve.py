@@ -55,7 +55,7 @@ class _Resolver:
         return frozenset(out)
 
     def products(self, items: list[str], section: str, index: int | None, where: str) -> tuple[tuple[int, int], ...]:
-        out = []
+        out: list[tuple[int, int]] = []
         for j, item in enumerate(items):
             if item.startswith("list:"):
                 name = item[5:]
@@ -173,12 +173,14 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
         at = f"measures[{i}]"
         src = m
         kind, rate, duty, coefficient, unit = m.kind or "add", m.rate, m.duty, m.coefficient, m.unit
+        exporters: list[str] | None
         importer, exporters, products, exclude = m.importer, m.exporters or ["*"], m.products or ["*"], m.exclude
         if m.mirror:
-            src = by_id.get(m.mirror)
-            if src is None:
+            mirrored = by_id.get(m.mirror)
+            if mirrored is None:
                 r.problem("measures", i, f"{at}.mirror", f"no measure with id '{m.mirror}'{suggest(m.mirror, ids)}")
                 continue
+            src = mirrored
             if src.mirror:
                 r.problem("measures", i, f"{at}.mirror", f"'{m.mirror}' is itself a mirror; mirror the original measure")
                 continue
@@ -198,7 +200,7 @@ def resolve(sf: ScenarioFile, flows: Flows) -> Plan:
                 r.problem("measures", i, f"{at}.mirror", f"a mirror of kind '{kind}' needs '{missing[0]}', and neither this "
                           f"measure nor '{m.mirror}' has one")
                 continue
-            if kind == "cut" and not 0 <= rate <= 1:
+            if kind == "cut" and rate is not None and not 0 <= rate <= 1:   # a cut has a rate: checked above
                 r.problem("measures", i, f"{at}.mirror", f"the mirrored cut is {rate:g}; a cut is a share between 0 and 1")
                 continue
             if rate is not None and rate > MAX_RATE:

@@ -188,10 +188,11 @@ class Measure(Selection, Dated):
     max_group: Id | None = Field(None, description="Of the measures in one group, only the highest applies.")
     mirror: Id | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
     scale: float = Field(1.0, description="With mirror: the mirrored rate times this.")
-    # Selection defaults differ for a mirror (importer = the mirrored measure's exporters), so no default here.
-    importer: Codes | None = Field(None, description="Importers: ISO3 codes, regions, groups, or \"*\".")
-    exporters: Codes | None = Field(None, description="Exporters (default \"*\"; for a mirror, the mirrored importers).")
-    products: Products | None = Field(None, description="HS prefixes, \"*\" or \"list:NAME\" (default \"*\").")
+    # Selection defaults differ for a mirror (importer = the mirrored measure's exporters), so no default here
+    # (None until resolved: wider than Selection's types, on purpose).
+    importer: Codes | None = Field(None, description="Importers: ISO3 codes, regions, groups, or \"*\".")  # type: ignore[assignment]
+    exporters: Codes | None = Field(None, description="Exporters (default \"*\"; for a mirror, the mirrored importers).")  # type: ignore[assignment]
+    products: Products | None = Field(None, description="HS prefixes, \"*\" or \"list:NAME\" (default \"*\").")  # type: ignore[assignment]
 
     @field_validator("rate")
     @classmethod
@@ -276,6 +277,7 @@ class Quota(Selection, Dated):
         if (self.limit_value is None) == (self.limit_quantity is None):
             raise ValueError("give exactly one of 'limit_value' (US dollars) or 'limit_quantity' (data units)")
         limit = self.limit_value if self.limit_value is not None else self.limit_quantity
+        assert limit is not None  # exactly one of the two is given
         if not math.isfinite(limit) or limit < 0:
             raise ValueError("the quota limit must be a finite number >= 0")
         if self.kind == "trq":

@@ -48,13 +48,13 @@ def convert(source_path: str | Path, fmt: str, *, country_codes: str | Path | No
     if key == "baci" and hs_level not in (None, 6):
         raise InputError(Problem(None, "--hs-level", "BACI is by HS6 only"))
     conc = _concordance.read(concordance) if concordance is not None else None   # before a long read
-    common = dict(concordance=conc, hs_revision=hs_revision, year=year)
     if key == "baci":
-        return read_baci(source_path, country_codes, **common)
+        return read_baci(source_path, country_codes, concordance=conc, hs_revision=hs_revision, year=year)
     if key == "census":
-        return read_census(source_path, country_codes, flows=flows, hs_level=hs_level, **common)
+        return read_census(source_path, country_codes, flows=flows, hs_level=hs_level, concordance=conc,
+                           hs_revision=hs_revision, year=year)
     return read_comtrade(source_path, flows=flows or "imports", hs_level=hs_level, country_codes=country_codes,
-                         **common)
+                         concordance=conc, hs_revision=hs_revision, year=year)
 
 
 def check_output(path: str | Path) -> None:

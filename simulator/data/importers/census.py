@@ -88,6 +88,7 @@ def read_census(source: str | Path, country_codes: str | Path | None = None, *, 
         problems.add(f"column {VALUES[direction][0]}", f"missing (or {', '.join(VALUES[direction][1:])}): "
                      f"request a value in US dollars for {direction}")
     problems.check()
+    assert cty_col is not None and value_col is not None   # else problems.check() raised
     others = [c for c in VALUES[direction] if c != value_col and table.column(c)]
     report.notes.append(f"Census {direction}: value {value_col}" + (f" (not {', '.join(others)})" if others else "")
                         + (", importer USA, exporter the partner." if direction == "imports"
@@ -184,7 +185,7 @@ def _read_json(path: Path, shown: str) -> Table:
     problems.check()
     if not rows:
         raise InputError(Problem(shown, None, "the file has a header but no data rows"))
-    first = {}
+    first: dict[str, int] = {}
     for i, h in enumerate(header):    # the API repeats a predicate that is also requested: keep the first
         first.setdefault(h, i)
     frame = pd.DataFrame([[r[i] for i in first.values()] for r in rows], columns=list(first), dtype=object)
@@ -202,9 +203,9 @@ def _one_period(table: Table, value_col: str, year: int | None, report: Report) 
     time_col = table.column("time")
     if time_col is not None:
         time = table.text(time_col)
-    elif table.column("YEAR") is not None:
-        month = table.text(table.column("MONTH")).str.zfill(2) if table.column("MONTH") else ""
-        time = table.text(table.column("YEAR")) + ("-" + month if table.column("MONTH") else "")
+    elif (year_col := table.column("YEAR")) is not None:
+        month_col = table.column("MONTH")
+        time = table.text(year_col) + ("-" + table.text(month_col).str.zfill(2) if month_col else "")
     else:
         report.notes.append("No time column in the file: the period is not recorded.")
         return table

@@ -92,18 +92,21 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
         report.notes.append("Comtrade classification " + ", ".join(
             f"{e} ({HS_EDITIONS[e]})" if e in HS_EDITIONS else e for e in editions) + ".")
 
-    years = table.text(col["year"]) if col["year"] else (table.text(col["period"]).str[:4] if col["period"] else None)
-    if years is not None:
-        table = table.subset(one_year(table, years, year, report, col["year"] or col["period"]))
+    when = col["year"] or col["period"]
+    if when:
+        years = table.text(when) if col["year"] else table.text(when).str[:4]
+        table = table.subset(one_year(table, years, year, report, when))
     elif year is not None:
         raise InputError(Problem(shown, "--year", "the file has no refYear or period column to choose a year by"))
     if col["period"] is not None:
         _check_periods(table.text(col["period"]), col["period"], report)
 
-    flow = table.text(col["flow"]).str.upper()
+    flow_col, hs_col, value_col = col["flow"], col["hs"], col["value"]
+    assert flow_col is not None and hs_col is not None and value_col is not None   # else problems.check() raised
+    flow = table.text(flow_col).str.upper()
     keep = flow.isin(FLOW_CODES[flows]).to_numpy()
     if not keep.any():
-        raise InputError(Problem(shown, f"column {col['flow']}", f"no {flows} rows (flow codes in the file: "
+        raise InputError(Problem(shown, f"column {flow_col}", f"no {flows} rows (flow codes in the file: "
                                  f"{', '.join(sorted(set(flow)))}; imports are M or 1, exports X or 2)"))
     if (~keep).any():
         other = flow[~keep].value_counts()
@@ -112,8 +115,8 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
     table = table.subset(keep)
 
     for key, (totals, name) in TOTALS.items():
-        if col[key] is not None:
-            table = _keep_totals(table, col[key], totals, name, report)
+        if (total_col := col[key]) is not None:
+            table = _keep_totals(table, total_col, totals, name, report)
 
     blank = pd.Series([""] * len(table), dtype=object)
     partner_code = normalise_codes(table.text(col["partner_code"])) if col["partner_code"] else blank
@@ -125,10 +128,10 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
         raise InputError(Problem(shown, None, "no rows left after dropping the partner World: the file holds "
                                               "totals only; download it by partner"))
 
-    hs = table.text(col["hs"])
-    keep = select_level(hs, table.labels, problems, col["hs"], hs_level, report, frozenset({"TOTAL"}))
+    hs = table.text(hs_col)
+    keep = select_level(hs, table.labels, problems, hs_col, hs_level, report, frozenset({"TOTAL"}))
     table, hs = table.subset(keep), hs[keep].reset_index(drop=True)
-    value = numbers(table.text(col["value"]), table.labels, problems, col["value"], required=True)
+    value = numbers(table.text(value_col), table.labels, problems, value_col, required=True)
     quantity, unit = _quantity(table, col, problems, report)
 
     if country_codes is not None:
@@ -143,18 +146,20 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
     iso, names = {}, {}
     blank = pd.Series([""] * len(table), dtype=object)
     for side in ("reporter", "partner"):
-        given = table.text(col[f"{side}_iso"]).str.upper() if col[f"{side}_iso"] else blank
-        codes = normalise_codes(table.text(col[f"{side}_code"])) if col[f"{side}_code"] else blank
+        iso_col, code_col = col[f"{side}_iso"], col[f"{side}_code"]
+        given = table.text(iso_col).str.upper() if iso_col else blank
+        codes = normalise_codes(table.text(code_col)) if code_col else blank
         out = given.to_numpy(dtype=object).copy()
         need = given.eq("").to_numpy()
         if need.any():  # no ISO code in the row: map the numeric code
-            name = col[f"{side}_code"] or col[f"{side}_iso"]
-            mapped = map_countries({name: codes[need].reset_index(drop=True)}, table.labels[need], mapping,
-                                   problems, unmapped)[name]
+            code_name = code_col or iso_col
+            assert code_name is not None   # one of the two is there, else problems.check() raised
+            mapped = map_countries({code_name: codes[need].reset_index(drop=True)}, table.labels[need], mapping,
+                                   problems, unmapped)[code_name]
             out[need] = mapped.to_numpy(dtype=object)
         iso[side] = pd.Series(out, dtype=object)
-        if col[f"{side}_desc"]:
-            names.update(dict(zip(out, table.text(col[f"{side}_desc"]))))
+        if desc_col := col[f"{side}_desc"]:
+            names.update(dict(zip(out, table.text(desc_col))))
     problems.check()
 
     importer, exporter = (iso["reporter"], iso["partner"]) if flows == "imports" else (iso["partner"], iso["reporter"])
