@@ -226,12 +226,12 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     data = dataset_for(sf)
     flows = data.flows
     problems = []
-    for flag, code in (("--importer", importer), ("--exporter", exporter)):
+    for name, code in (("importer", importer), ("exporter", exporter)):
         if code not in flows.countries:
             from .errors import suggest
-            problems.append(Problem(None, flag, f"'{code}' is not a country of {data.id}{suggest(code, flows.countries)}"))
+            problems.append(Problem(None, name, f"'{code}' is not a country of {data.id}{suggest(code, flows.countries)}"))
     if hs_prefix != "*" and (msg := hs.prefix_problem(hs_prefix)):
-        problems.append(Problem(None, "--hs", msg))
+        problems.append(Problem(None, "hs_prefix", msg))
     if problems:
         raise InputError(problems)
     direction = (flows.importer == flows.index(importer)) & (flows.exporter == flows.index(exporter))
@@ -240,7 +240,7 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
         from .flows import RESIDUAL
         hint = ("; this direction's other products are one residual line 'other goods, not itemised' with no HS code, "
                 "so no rule on an HS prefix applies to them" if (direction & ((flows.flags & RESIDUAL) != 0)).any() else "")
-        raise InputError(Problem(None, "--hs", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}{hint}"))
+        raise InputError(Problem(None, "hs_prefix", f"no flow {exporter} -> {importer} under HS '{hs_prefix}' in {data.id}{hint}"))
     order = np.flatnonzero(mask)[np.argsort(-flows.value[mask], kind="stable")]
     pick = np.zeros(len(flows), bool)
     pick[order[:limit]] = True
@@ -259,9 +259,9 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
 
 def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
     if step not in ("monthly", "quarterly", "yearly", "daily", "weekly"):
-        raise InputError(Problem(None, "--path", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
+        raise InputError(Problem(None, "step", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
     if end < start:
-        raise InputError(Problem(None, "--path", f"the end {end} is before the start {start}"))
+        raise InputError(Problem(None, "end", f"the end {end} is before the start {start}"))
     out = []
     months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(step)
     for k in range(5001):
@@ -270,7 +270,7 @@ def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
         if d is None or d > end:
             return out
         out.append(d)
-    raise InputError(Problem(None, "--path", "more than 5,000 dates; choose a longer step"))
+    raise InputError(Problem(None, "step", "more than 5,000 dates; choose a longer step"))
 
 
 def _add_months(d: dt.date, months: int) -> dt.date | None:

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 bad scenario or data, 2 usage, 3 internal error (traceb
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -114,6 +115,18 @@ class Detail(str, Enum):
     products = "products"
 
 
+# The API names its parameters; the command line shows them as the options that set them.
+OPTION_OF_PARAMETER = {"importer": "--importer", "exporter": "--exporter", "hs_prefix": "--hs", "step": "--path",
+                       "end": "--path", "flows": "--flows", "hs_level": "--hs-level", "year": "--year"}
+
+
+def _as_shown(problem) -> str:
+    """A problem as the user reads it: an API parameter named by its option."""
+    if problem.where in OPTION_OF_PARAMETER:
+        problem = dataclasses.replace(problem, where=OPTION_OF_PARAMETER[problem.where])
+    return str(problem)
+
+
 @contextmanager
 def _handled():
     """Turn our errors into readable lines and exit codes; never a traceback unless --debug."""
@@ -122,7 +135,7 @@ def _handled():
         yield
     except InputError as exc:
         for p in exc.problems:
-            err.print(f"error: {p}", markup=False)        # str(p) escapes control characters
+            err.print(f"error: {_as_shown(p)}", markup=False)        # str(p) escapes control characters
         raise typer.Exit(1)
     except (typer.Exit, typer.BadParameter, typer.Abort):
         raise
@@ -430,7 +443,7 @@ def validate(
             except InputError as exc:
                 bad = True
                 for p in exc.problems:
-                    err.print(f"error: {p}", markup=False)
+                    err.print(f"error: {_as_shown(p)}", markup=False)
     if bad:
         raise typer.Exit(1)
 

@@ -103,3 +103,18 @@ def test_validate_finds_what_the_instruments_need_of_the_data_without_solving_th
     assert CliRunner().invoke(app, ["validate", good]).exit_code == 0
     out = CliRunner().invoke(app, ["validate", str(tmp_path / "two.toml")])
     assert out.exit_code == 1 and "also covers" in out.output
+
+
+def test_the_api_names_its_parameters_and_the_command_line_its_options(tmp_path):
+    import datetime as dt
+    with pytest.raises(InputError) as raised:
+        api.dates(dt.date(2025, 1, 1), dt.date(2025, 2, 1), "fortnightly")
+    assert raised.value.problems[0].where == "step"
+    path = _scenario(tmp_path, ZERO_MARKET, "")
+    out = CliRunner().invoke(app, ["run", path, "--path", "2025-01-01:2025-02-01:fortnightly"])
+    assert out.exit_code == 1 and "error: --path: unknown step 'fortnightly'" in out.output
+    with pytest.raises(InputError) as raised:
+        api.explain(path, "USA", "KOR", "87x")
+    assert raised.value.problems[0].where == "hs_prefix"
+    out = CliRunner().invoke(app, ["explain", path, "--importer", "USA", "--exporter", "KOR", "--hs", "87x"])
+    assert out.exit_code == 1 and "error: --hs:" in out.output

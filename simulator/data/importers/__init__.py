@@ -41,12 +41,12 @@ def convert(source_path: str | Path, fmt: str, *, country_codes: str | Path | No
         raise InputError(Problem(None, "FORMAT", f"unknown format '{fmt}'{suggest(key, FORMATS)}; "
                                                  f"choose one of {', '.join(FORMATS)}"))
     if flows is not None and flows not in ("imports", "exports"):
-        raise InputError(Problem(None, "--flows", f"'{flows}' is neither imports nor exports"))
+        raise InputError(Problem(None, "flows", f"'{flows}' is neither imports nor exports"))
     if key == "baci" and flows is not None:
-        raise InputError(Problem(None, "--flows", "BACI rows are already bilateral (i exporter, j importer): "
-                                                  "--flows applies to comtrade and census"))
+        raise InputError(Problem(None, "flows", "BACI rows are already bilateral (i exporter, j importer): "
+                                                 "the direction applies to comtrade and census"))
     if key == "baci" and hs_level not in (None, 6):
-        raise InputError(Problem(None, "--hs-level", "BACI is by HS6 only"))
+        raise InputError(Problem(None, "hs_level", "BACI is by HS6 only"))
     conc = _concordance.read(concordance) if concordance is not None else None   # before a long read
     if key == "baci":
         return read_baci(source_path, country_codes, concordance=conc, hs_revision=hs_revision, year=year)

@@ -79,7 +79,7 @@ def read_census(source: str | Path, country_codes: str | Path | None = None, *, 
                                  "CTY_CODE, I_COMMODITY (or E_COMMODITY), GEN_VAL_MO (or ALL_VAL_MO) and time"))
     direction = "imports" if commodity.upper() == "I_COMMODITY" else "exports"
     if flows is not None and flows != direction:
-        raise InputError(Problem(shown, "--flows", f"the file holds US {direction} ({commodity}), not {flows}"))
+        raise InputError(Problem(shown, "flows", f"the file holds US {direction} ({commodity}), not {flows}"))
     value_col = table.column(*VALUES[direction])
     cty_col = table.column("CTY_CODE")
     if cty_col is None:

@@ -234,7 +234,7 @@ def select_level(codes: pd.Series, labels, problems: Problems, column: str, hs_l
         raise InputError(Problem(report.shown, f"column {column}", "only total rows (no HS codes) in the file"))
     if hs_level is not None:
         if hs_level not in (2, 4, 6, 8, 10):
-            raise InputError(Problem(report.shown, "--hs-level", f"{hs_level} is not an HS level (2, 4, 6, 8 or 10)"))
+            raise InputError(Problem(report.shown, "hs_level", f"{hs_level} is not an HS level (2, 4, 6, 8 or 10)"))
         if hs_level not in levels:
             raise InputError(Problem(report.shown, f"column {column}", f"no {hs_level}-digit codes in the file "
                                      f"(it has {', '.join(f'{k}-digit' for k in levels)}): choose one with --hs-level"))

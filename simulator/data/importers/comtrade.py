@@ -69,7 +69,7 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
     shown = str(source)
     flows = flows or "imports"
     if flows not in FLOW_CODES:
-        raise InputError(Problem(shown, "--flows", f"'{flows}' is neither imports nor exports"))
+        raise InputError(Problem(shown, "flows", f"'{flows}' is neither imports nor exports"))
     table = read_csv(path, shown)
     report = Report(shown, rows_read=len(table))
     problems = Problems(shown)
@@ -97,7 +97,7 @@ def read_comtrade(source: str | Path, *, flows: str | None = "imports", hs_level
         years = table.text(when) if col["year"] else table.text(when).str[:4]
         table = table.subset(one_year(table, years, year, report, when))
     elif year is not None:
-        raise InputError(Problem(shown, "--year", "the file has no refYear or period column to choose a year by"))
+        raise InputError(Problem(shown, "year", "the file has no refYear or period column to choose a year by"))
     if col["period"] is not None:
         _check_periods(table.text(col["period"]), col["period"], report)
 
