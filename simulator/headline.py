@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from .frames import records
+
 if TYPE_CHECKING:
     from .results import Result
 
@@ -106,13 +108,13 @@ class Headline:
         """Every balance; each headline pair's trade and its trade-weighted tariff; each headline country's imports,
         exports, tariff revenue and welfare change."""
         out: list[Figure] = []
-        for b in self.balances.itertuples():
+        for b in records(self.balances):
             out.append(Figure("balance", f"{b.country} vs {b.partner}", b.country, b.partner, b.balance_new))
-        for p in self.pairs.itertuples():
+        for p in records(self.pairs):
             flow = f"{p.exporter} → {p.importer}"
             out.append(Figure("trade", flow, p.exporter, p.importer, p.value_new))
             out.append(Figure("tariff", f"{flow} (trade-weighted)", p.exporter, p.importer, p.tariff_rate_new))
-        for c in self.country_totals.itertuples():
+        for c in records(self.country_totals):
             out += [Figure("imports", c.country, c.country, None, c.imports_new),
                     Figure("exports", c.country, c.country, None, c.exports_new),
                     Figure("revenue", c.country, c.country, None, c.tariff_revenue_new),
