@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
+from ..frames import records
 from ..headline import TOP_CHAPTERS
 from ..results import Result
 from . import tables
@@ -35,7 +36,7 @@ def renderable(result: Result) -> Group:
     parts: list[RenderableType] = [head]
 
     t = _table("Bilateral trade", ["Exporter → importer", "Base", "Scenario", "Change", "%"])
-    for r in headline.pairs.itertuples():
+    for r in records(headline.pairs):
         t.add_row(f"{r.exporter} → {r.importer}", _bn(r.value_base), _bn(r.value_new), _bn(r.change),
                   _pct(r.value_new, r.value_base))
     parts.append(t)
@@ -43,13 +44,13 @@ def renderable(result: Result) -> Group:
     b = headline.balances
     if len(b):
         t = _table("Trade balance (exports − imports)", ["Country vs partner", "Base", "Scenario", "Change"])
-        for r in b.itertuples():
+        for r in records(b):
             t.add_row(f"{r.country} vs {r.partner}", _bn(r.balance_base), _bn(r.balance_new), _bn(r.change))
         parts.append(t)
 
     t = _table("Imports covered by the data (all sources), tariff revenue and welfare",
                ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"])
-    for r in headline.country_totals.itertuples():
+    for r in records(headline.country_totals):
         t.add_row(r.country, _bn(r.imports_base), _bn(r.imports_new), _bn(r.tariff_revenue_base),
                   _bn(r.tariff_revenue_new), _bn(r.consumer_surplus_change), _bn(r.producer_surplus_change),
                   _bn(r.welfare_change))
@@ -59,14 +60,14 @@ def renderable(result: Result) -> Group:
     if imp is not None and len(er) > 1:
         t = _table(f"Effective tariff on {imp} imports (trade-weighted) and revenue",
                    ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"])
-        for r in er.itertuples():
+        for r in records(er):
             t.add_row("all imports" if r.exporter == "all" else r.exporter, _bn(r.value_base), tables.pct(r.tariff_rate_base),
                       tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), _bn(r.revenue_new))
         parts.append(t)
 
     t = _table(f"HS chapters that move most (top {TOP_CHAPTERS})",
                ["Flow", "Chapter", "Base", "Scenario", "Change"])
-    for r in headline.chapters.itertuples():
+    for r in records(headline.chapters):
         name = r.chapter_name if len(r.chapter_name) <= 48 else r.chapter_name[:47] + "…"
         t.add_row(f"{r.exporter} → {r.importer}", f"{r.chapter} {name}", _bn(r.value_base), _bn(r.value_new),
                   _bn(r.change))
