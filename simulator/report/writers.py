@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import fields
 from ..fields import CSV_COLUMNS, TableFields
+from ..frames import records
 from ..headline import TOP_CHAPTERS
 from ..results import Result
 from . import tables
@@ -25,7 +26,7 @@ def format_from_suffix(path: Path) -> str | None:
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
     out = []
-    for row in df[columns].itertuples(index=False):
+    for row in records(df[columns], index=False):
         rec = {}
         for k, v in zip(columns, row):
             if isinstance(v, (np.floating, float)):
@@ -114,27 +115,27 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
            + (f" · as of {s.as_of}" if s.as_of else "") + f" · {label}", ""]
     out += ["### Bilateral trade", "", _md_table(["Exporter → importer", "Base", "Scenario", "Change"], [
         [f"{r.exporter} → {r.importer}", bn(r.value_base), bn(r.value_new), bn(r.change)]
-        for r in head.pairs.itertuples()]), ""]
+        for r in records(head.pairs)]), ""]
     b = head.balances
     if len(b):
         out += ["### Trade balance (exports − imports)", "", _md_table(["Country vs partner", "Base", "Scenario", "Change"], [
-            [f"{r.country} vs {r.partner}", bn(r.balance_base), bn(r.balance_new), bn(r.change)] for r in b.itertuples()]), ""]
+            [f"{r.country} vs {r.partner}", bn(r.balance_base), bn(r.balance_new), bn(r.change)] for r in records(b)]), ""]
     out += ["### Imports covered by the data (all sources), tariff revenue and welfare", "", _md_table(
         ["Country", "Imports base", "Imports new", "Revenue base", "Revenue new", "ΔCS", "ΔPS", "Welfare"], [
             [r.country, bn(r.imports_base), bn(r.imports_new), bn(r.tariff_revenue_base), bn(r.tariff_revenue_new),
              bn(r.consumer_surplus_change), bn(r.producer_surplus_change), bn(r.welfare_change)]
-            for r in head.country_totals.itertuples()]), ""]
+            for r in records(head.country_totals)]), ""]
     imp, er = head.rate_importer, head.effective_rates()
     if imp is not None and len(er) > 1:
         out += [f"### Effective tariff on {imp} imports (trade-weighted) and revenue", "", _md_table(
             ["From", "Imports base", "Rate base", "Rate new", "After substitution", "Revenue new"], [
                 ["all imports" if r.exporter == "all" else r.exporter, bn(r.value_base), tables.pct(r.tariff_rate_base),
                  tables.pct(r.tariff_rate_new_base_weights), tables.pct(r.tariff_rate_new), bn(r.revenue_new)]
-                for r in er.itertuples()]), ""]
+                for r in records(er)]), ""]
     out += [f"### HS chapters that move most (top {TOP_CHAPTERS})", "", _md_table(
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
-            for r in head.chapters.itertuples()]), ""]
+            for r in records(head.chapters)]), ""]
     if result.bands:
         out += [f"### {tables.draws_title(result)}", "",
                 _md_table(["Figure", "Of", "5%", "50%", "95%"], tables.band_rows(result)), ""]
@@ -146,7 +147,7 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         p = result.products
         out += ["### Products", "", _md_table(fields.PRODUCTS.fields, [
             [r.importer, r.exporter, r.hs, bn(r.value_base), bn(r.value_new), f"{r.rate_base:.4f}", f"{r.rate_new:.4f}",
-             f"{r.price_change:+.4f}"] for r in p.itertuples()]), ""]
+             f"{r.price_change:+.4f}"] for r in records(p)]), ""]
     return "\n".join(out)
 
 
