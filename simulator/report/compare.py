@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..compare import Comparison
 from ..fields import COMPARE_CSV_COLUMNS, COMPARED
+from ..frames import records
 from ..headline import RATE_KINDS
 from . import tables
 from .plain import PlainTable as Table
@@ -46,7 +47,7 @@ def _rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     labels = cmp.labels
     columns = ["Figure", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
     rows = []
-    for r in head.itertuples(index=False):
+    for r in records(head, index=False):
         group, of, values = r[0], r[1], list(r[2:])
         row = [f"{GROUP_TITLES[group]}: {of}", _fmt(group, values[0], div)]
         for v in values[1:]:
@@ -61,7 +62,7 @@ def _chapter_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     labels = cmp.labels
     columns = ["Flow", "Chapter", labels[0]] + [c for lab in labels[1:] for c in (lab, "Δ")]
     rows = []
-    for r in ch.itertuples(index=False):
+    for r in records(ch, index=False):
         d = r._asdict()
         name = d["chapter_name"] if len(d["chapter_name"]) <= 40 else d["chapter_name"][:39] + "…"
         vals = list(r[4:])
