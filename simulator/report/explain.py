@@ -8,6 +8,7 @@ import pandas as pd
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ..frames import records
 from ..headline import PATH_PARTNERS
 from ..results import Result
 from .plain import PlainTable as Table
@@ -76,11 +77,11 @@ def path_frame(series: list[tuple]) -> pd.DataFrame:
         head = r.headline
         keep = set(head.countries)
         bal = r.balances.set_index(["country", "partner"])
-        for p in head.pairs.itertuples():
+        for p in records(head.pairs):
             b = bal.loc[(p.exporter, p.importer)] if (p.exporter, p.importer) in bal.index else None
             rows.append(row(d, p, p.importer, None if b is None else b.balance_new))
         # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
-        rows += [row(d, p, head.rate_importer, None) for p in head.effective_rates(PATH_PARTNERS).itertuples()
+        rows += [row(d, p, head.rate_importer, None) for p in records(head.effective_rates(PATH_PARTNERS))
                  if p.exporter not in keep]
     return pd.DataFrame(rows)
 
@@ -90,7 +91,7 @@ def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
     t = Table(title=f"{name}: effective tariff and trade by date (US$ billion)", title_justify="left", title_style="bold")
     for c in ("Date", "Flow", "Tariff (base weights)", "Tariff (new weights)", "Trade", "Exporter's balance"):
         t.add_column(c, justify="left" if c in ("Date", "Flow") else "right")
-    for r in df.itertuples():
+    for r in records(df):
         t.add_row(r.date, f"{r.exporter} → {r.importer}", _r(r.tariff_rate_new_base_weights), _r(r.tariff_rate_new),
                   f"{r.value_new / 1e9:,.2f}", "" if pd.isna(r.exporter_balance_new) else f"{r.exporter_balance_new / 1e9:,.2f}")
     return t
@@ -99,7 +100,7 @@ def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
 def path_markdown(df: pd.DataFrame) -> str:
     from .writers import _md_table
     fmt = lambda v: "" if v is None or v != v else (f"{v:.6g}" if isinstance(v, float) else str(v))  # noqa: E731
-    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in df.itertuples(index=False)]) + "\n"
+    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in records(df, index=False)]) + "\n"
 
 
 def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
