@@ -75,8 +75,7 @@ class Selector:
     def _match(self, flows: Flows) -> tuple[np.ndarray | None, np.ndarray | None]:
         # products: matched on the distinct codes, gathered to flows; countries: a lookup table per country
         ucodes, udigits, inverse = flows.hs_unique
-        rows = None if self.exporters is None else flows.rows_of_exporters(self.exporters)
-        if rows is not None and rows.size * 4 < len(flows):
+        if self.exporters is not None and (rows := flows.rows_of_exporters(self.exporters)).size * 4 < len(flows):
             # a few exporters: only their flows, and only the codes they trade
             if self.importers is not None:
                 rows = rows[_member(self.importers, flows)[flows.importer[rows]]]
@@ -108,11 +107,17 @@ class Selector:
     def rows(self, flows: Flows) -> np.ndarray:
         """The flows selected whole, ascending."""
         rows, m = self._matched(flows)
-        return np.flatnonzero(m) if rows is None else rows
+        if rows is not None:
+            return rows
+        assert m is not None                             # _matched gives rows or a mask
+        return np.flatnonzero(m)
 
     def any(self, flows: Flows) -> bool:
         rows, m = self._matched(flows)
-        return bool(m.any()) if rows is None else rows.size > 0
+        if rows is not None:
+            return rows.size > 0
+        assert m is not None
+        return bool(m.any())
 
     def _countries_on(self, flows: Flows, rows: np.ndarray) -> np.ndarray:
         """Whether the selection's importers and exporters include each of the given flows."""
@@ -222,6 +227,21 @@ class QuotaRule(Dated):
     out_rate: float | None = None
     reference: str = ""
 
+    @property
+    def limit(self) -> float:
+        """The quota, in US dollars or in the data's units: the scenario gives exactly one of the two."""
+        limit = self.limit_value if self.limit_value is not None else self.limit_quantity
+        if limit is None:
+            raise ValueError(f"quota {self.id} has no limit")
+        return limit
+
+    @property
+    def trq_rates(self) -> tuple[float, float]:
+        """(in-quota, out-of-quota) rate of a tariff-rate quota."""
+        if self.in_rate is None or self.out_rate is None:
+            raise ValueError(f"quota {self.id}: a 'trq' needs 'in_rate' and 'out_rate'")
+        return self.in_rate, self.out_rate
+
 
 @dataclass(frozen=True)
 class CommitmentRule(Dated):
@@ -306,6 +326,13 @@ def _preferences(flows: Flows, plan: Plan, as_of, tracer: ScheduleTracer | None)
     return np.where(np.isfinite(best), best, base)
 
 
+def _given(value: float | None, m: MeasureRule, what: str) -> float:
+    """A number the measure's kind needs (the scenario check makes sure it is there)."""
+    if value is None:
+        raise ValueError(f"measure {m.id}: a '{m.kind}' measure needs '{what}'")
+    return value
+
+
 def _as_float(c: np.ndarray) -> np.ndarray:
     return c.astype(np.float64) if c.dtype == bool else c
 
@@ -348,11 +375,11 @@ def _coverage(flows: Flows, plan: Plan, as_of, tracer: ScheduleTracer | None,
             tracer.exclusions(ids, targets, cov, own)
         together = own[ids[0]].dense()
         for mid in ids[1:]:
-            c = own[mid].dense()
-            if together.dtype == bool and c.dtype == bool:
-                together = together | c
+            more = own[mid].dense()
+            if together.dtype == bool and more.dtype == bool:
+                together = together | more
             else:
-                a, b = _as_float(together), _as_float(c)
+                a, b = _as_float(together), _as_float(more)
                 together = a + b - a * b
         if not together.any():
             continue
@@ -387,6 +414,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx
                                 ctx=dataclasses.replace(ctx, base_date=None))
         t0 = then.t1_static
         if tracer is not None:
+            assert ctx.base_date is not None                 # a plan in the base needs the base date
             tracer.in_base(ctx.base_date, t0, pref)
     cov, in_force = _coverage(flows, plan, as_of, tracer, ctx)
 
@@ -395,12 +423,14 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx
     by_kind = {k: sorted((m for m in plan.measures if m.kind == k and in_force[m.id]), key=lambda m: m.id)
                for k in (*BASE_CHANGE_ORDER, *ADD_ONS, "ntm")}
     # set: the highest set rate wins where several cover a flow; a share blends it with the base
-    set_rate, set_cov = (np.full(n, -np.inf), np.zeros(n)) if by_kind["set"] else (None, None)
-    for m in by_kind["set"]:
-        c = _as_float(cov[m.id].dense())
-        better = (c > 0) & (m.rate > set_rate)
-        set_rate, set_cov = np.where(better, m.rate, set_rate), np.where(better, c, set_cov)
     if by_kind["set"]:
+        set_rate: np.ndarray = np.full(n, -np.inf)
+        set_cov: np.ndarray = np.zeros(n)
+        for m in by_kind["set"]:
+            c = _as_float(cov[m.id].dense())
+            rate = _given(m.rate, m, "rate")
+            better = (c > 0) & (rate > set_rate)
+            set_rate, set_cov = np.where(better, rate, set_rate), np.where(better, c, set_cov)
         safe_rate = np.where(set_cov > 0, set_rate, 0.0)
         base = np.where(set_cov > 0, set_cov * safe_rate + (1 - set_cov) * base, base)
         if tracer is not None:
@@ -410,35 +440,38 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx
             rows, c = cov[m.id].rows, cov[m.id].values()
             now = base[rows]
             if kind == "cut":
-                new = now * (1 - m.rate)
+                new = now * (1 - _given(m.rate, m, "rate"))
             elif kind == "swiss":
-                new = m.coefficient * now / (m.coefficient + now)
+                coefficient = _given(m.coefficient, m, "coefficient")
+                new = coefficient * now / (coefficient + now)
             else:
-                new = np.minimum(now, m.rate)
+                new = np.minimum(now, _given(m.rate, m, "rate"))
             base[rows] = c * new + (1 - c) * now
             if tracer is not None:
                 tracer.base_change(m, cov[m.id], base)
 
     # The rate each add-on adds on the flows it covers: (rows, rate on each row).
     contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    unit_value = _unit_values(flows) if by_kind["specific"] else None
     specific = np.zeros(n)
     unpriced = {}
     for m in by_kind["add"]:
-        contributions[m.id] = (cov[m.id].rows, cov[m.id].values() * m.rate)
+        contributions[m.id] = (cov[m.id].rows, cov[m.id].values() * _given(m.rate, m, "rate"))
     for m in by_kind["floor"]:
-        gap = np.subtract(m.rate, base[cov[m.id].rows])
+        gap = np.subtract(_given(m.rate, m, "rate"), base[cov[m.id].rows])
         np.maximum(gap, 0.0, out=gap)
         contributions[m.id] = (cov[m.id].rows, np.multiply(gap, cov[m.id].values(), out=gap))
-    priced = np.isfinite(unit_value) if by_kind["specific"] else None
-    units = np.asarray(flows.unit) if by_kind["specific"] and flows.unit is not None else None
-    for m in by_kind["specific"]:
-        ok = priced if m.unit is None or units is None else priced & np.isin(units, ("", "nan", m.unit))
-        rows = cov[m.id].rows
-        unpriced[m.id] = int((~ok[rows]).sum())
-        duty = np.where(ok[rows], m.duty / np.where(ok[rows], unit_value[rows], 1.0), 0.0) * cov[m.id].values()
-        contributions[m.id] = (rows, duty)
-        specific[rows] += duty
+    if by_kind["specific"]:
+        unit_value = _unit_values(flows)
+        priced = np.isfinite(unit_value)
+        units = np.asarray(flows.unit) if flows.unit is not None else None
+        for m in by_kind["specific"]:
+            ok = priced if m.unit is None or units is None else priced & np.isin(units, ("", "nan", m.unit))
+            rows = cov[m.id].rows
+            unpriced[m.id] = int((~ok[rows]).sum())
+            duty = (np.where(ok[rows], _given(m.duty, m, "duty") / np.where(ok[rows], unit_value[rows], 1.0), 0.0)
+                    * cov[m.id].values())
+            contributions[m.id] = (rows, duty)
+            specific[rows] += duty
 
     # Within a max group only the highest contribution counts (every contribution is >= 0, so a max from zero).
     groups: dict[str, list[str]] = {}
@@ -462,7 +495,7 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx
 
     ntm = np.zeros(n)
     for m in by_kind["ntm"]:
-        ntm[cov[m.id].rows] += m.rate * cov[m.id].values()
+        ntm[cov[m.id].rows] += _given(m.rate, m, "rate") * cov[m.id].values()
         if tracer is not None:
             tracer.ntm(m, cov[m.id])
 
