@@ -82,7 +82,7 @@ class _Quota(Instrument):
     def __init__(self, rule: QuotaRule, mask: np.ndarray, flows: Flows, shown: str) -> None:
         super().__init__(mask, shown)
         self.rule = rule
-        self.limit = rule.limit_value if rule.limit_value is not None else rule.limit_quantity
+        self.limit = rule.limit
         self.v0 = flows.value[mask]
         self.units = _limit_units(flows, rule, mask, shown)
         self.what = f"quotas '{rule.id}'"
