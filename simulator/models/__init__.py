@@ -7,6 +7,7 @@ market structure, and returns an ``Outcome``, one element per flow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -42,7 +43,9 @@ class Outcome:
 
 from . import armington, constant, gsim, smart  # noqa: E402
 
-MODELS = {"armington": armington.solve, "constant": constant.solve, "smart": smart.solve, "gsim": gsim.solve}
+# Each is solve(v0, tau0, tau1, params, markets, ...) -> Outcome; armington takes solver options too.
+MODELS: dict[str, Callable[..., Outcome]] = {"armington": armington.solve, "constant": constant.solve,
+                                             "smart": smart.solve, "gsim": gsim.solve}
 DESCRIPTIONS = {
     "armington": "exact two-stage CES (Armington) in every market: substitution between sources, then total import "
                  "demand (docs/MODELS.md)",
