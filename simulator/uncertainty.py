@@ -26,6 +26,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, partial
+from typing import cast
 
 import numpy as np
 
@@ -203,7 +204,8 @@ def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequ
     sigma = np.clip(sigma, np.minimum(lo, p.sigma[first]), np.maximum(hi, p.sigma[first]))
     eta = p.eta[first] * np.exp(ETA_LOGSD * z_eta)
     if supply:
-        eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * np.stack([z[2] for z in normals])), np.inf)
+        z_eps = np.stack([cast(np.ndarray, z[2]) for z in normals])    # drawn for each seed when supply
+        eps = np.where(np.isfinite(eps_point), eps_point * np.exp(EPS_LOGSD * z_eps), np.inf)
     else:
         eps = np.broadcast_to(eps_point, (count, mk.n_suppliers))
     lay = _layout(problem, count)
