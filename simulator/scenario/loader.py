@@ -17,8 +17,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import InputError, Problem, has_control, suggest
 from ..files import check_regular_file
@@ -83,6 +85,7 @@ class ScenarioFile:
         key = m.group("key") if m else None
         file, own = _locate(self.origins, section, index, key, self.shown_as)
         if m and m.group("section").split(".")[0] == section and int(m.group("index")) == index:
+            assert where is not None                     # matched: a location was given
             head = f"{m.group('section')}[{index}]"
             where = f"{m.group('section')}[{own}]" + where[len(head):]
         return file, where
@@ -116,7 +119,7 @@ def _all_keys(model: type[BaseModel], acc: set[str]) -> set[str]:
 KNOWN_KEYS = _all_keys(schema.Scenario, set()) | set(OVERLAY_KEYS)
 # Where each key of the [data], [model] and [elasticities] tables belongs, to catch a key in the wrong table.
 HOME_TABLE = {k: t for t in ("data", "model", "elasticities")
-              for k in schema.Scenario.model_fields[t].annotation.model_fields}
+              for k in cast(type[BaseModel], schema.Scenario.model_fields[t].annotation).model_fields}
 
 
 def _where(loc: tuple) -> str:
@@ -130,7 +133,7 @@ def _cut(text: str, most: int = 80) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
 
-def _message(err: dict) -> tuple[tuple, str]:
+def _message(err: ErrorDetails) -> tuple[tuple, str]:
     loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
     if isinstance(given, str):
         given = _cut(given)
@@ -368,7 +371,8 @@ def load(path: str | Path) -> ScenarioFile:
     if has_control(str(path)):
         raise InputError(Problem(str(path), None, "the file name holds control characters; rename the file"))
     doc = _load_doc(path, ())
-    located = ScenarioFile(path, "", None, (), doc.origins, key_origins=doc.keys)
+    # no spec yet: this one only locates the problems of the spec in the files
+    located = ScenarioFile(path, "", cast(schema.Scenario, None), (), doc.origins, key_origins=doc.keys)
     try:
         spec = schema.Scenario.model_validate(doc.data)
     except ValidationError as exc:
