@@ -31,8 +31,8 @@ class _Resolver:
 
     def problem(self, section: str, index: int | None, where: str, msg: str):
         # the file the item (or key) is written in, and that file's own index of the item
-        file, where = self.sf.locate(section, index, where)
-        self.problems.append(Problem(file, where, msg))
+        file, located = self.sf.locate(section, index, where)
+        self.problems.append(Problem(file, located, msg))
 
     def countries(self, codes: list[str], section: str, index: int | None, where: str) -> frozenset[int] | None:
         if "*" in codes:
