@@ -242,8 +242,8 @@ def prepared(basis: str) -> Prepared:
     arrays: dict[str, Any] = {k: a[f"flows.{k}"] for k in _FLOW_ARRAYS}
     flows = Flows(tuple(a["countries"].tolist()), **arrays, regions=REGIONS,
                   description="US-Korea 2024 baseline", market_specific=frozenset({"ROW"}))
-    flows.with_indexes({name: [a[k] for k in sorted((k for k in a if k.startswith(f"index.{name}.")),
-                                                    key=lambda k: int(k.rsplit(".", 1)[1]))]
+    flows.with_indexes({name: tuple(a[k] for k in sorted((k for k in a if k.startswith(f"index.{name}.")),
+                                                         key=lambda k: int(k.rsplit(".", 1)[1])))
                         for name in Flows.INDEXES})
     markets.remember(flows, {k.split(".", 1)[1]: a[k] for k in a if k.startswith("markets.")})
     tables = {name: a[f"share.{name}"] for name in shares.TABLES}
