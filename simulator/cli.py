@@ -12,10 +12,11 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,11 +25,12 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .errors import printable
+from .frames import records
 
 try:                                  # typer vendors click from 0.2x on; before, it used click itself
     from typer._click import exceptions as click_errors
 except ImportError:                   # pragma: no cover
-    import click.exceptions as click_errors
+    import click.exceptions as click_errors  # type: ignore[no-redef]
 
 
 def _param_name(param) -> str | None:
@@ -42,13 +44,14 @@ def _param_name(param) -> str | None:
 def usage_line(exc) -> str:
     """A usage error as one line: what it is about (the option, the argument or the command), what is wrong and
     where the help is; for a missing argument, its name and what it is for."""
-    ctx, names = exc.ctx, []
+    ctx = exc.ctx
+    names: list[str] = []
     while ctx is not None and ctx.parent is not None:      # the subcommands, whatever the program is called
         names.insert(0, ctx.info_name)
         ctx = ctx.parent
     command = " ".join(["tariffsim", *names])
     message = exc.message.rstrip(".").removeprefix("Value error, ")
-    subject = command
+    subject: str | None = command
     if isinstance(exc, click_errors.MissingParameter) and exc.param is not None:
         subject = _param_name(exc.param)
         kind = "argument" if exc.param.param_type_name == "argument" else "option"
@@ -71,9 +74,11 @@ class _Group(TyperGroup):
     """Usage errors printed as one line naming the option or argument (click's own is a box of several lines that,
     for a missing argument, may not say which); every other outcome as typer has it."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False,
+                              windows_expand_args=windows_expand_args, **extra)
         except _NO_ARGS as exc:          # 'tariffsim' alone: the help (typer prints it; click returns it)
             if exc.message.strip():
                 err.print(exc.message, markup=False)
@@ -329,7 +334,9 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
     parts = text.split(":")
     if len(parts) != 3:
         raise typer.BadParameter(f"'{text}' is not START:END:STEP (e.g. 2025-01-01:2026-01-01:monthly)", param_hint="--path")
-    return _parse_date(parts[0]), _parse_date(parts[1]), parts[2]
+    start, end = _parse_date(parts[0]), _parse_date(parts[1])
+    assert start is not None and end is not None         # parsed from text: a date or an error
+    return start, end, parts[2]
 
 
 def _run_path(sf, text: str, fmt: str, output: Path | None):
@@ -411,9 +418,10 @@ def _emit(output: Path | None, table=None, text: str | None = None, width: int =
         if output is None:
             out.print(table)
             return
-        console = Console(file=io.StringIO(), width=width, highlight=False, emoji=False)
-        console.print(table)
-        text = console.file.getvalue()
+        buf = io.StringIO()
+        Console(file=buf, width=width, highlight=False, emoji=False).print(table)
+        text = buf.getvalue()
+    assert text is not None, "a table or a text to emit"
     if output is None:
         sys.stdout.write(text)
         return
@@ -598,14 +606,14 @@ def data_coverage(
         t = Table(title="Trade by direction, US$ billion", title_justify="left")
         for c in ("Exporter", "Importer", "Lines", "Itemised", "Residual", "Total"):
             t.add_column(c, justify="left" if c in ("Exporter", "Importer") else "right")
-        for r in coverage.directions(ds).itertuples():
+        for r in records(coverage.directions(ds)):
             t.add_row(r.exporter, r.importer, f"{r.lines:,}", f"{r.itemised / 1e9:,.3f}", f"{r.residual / 1e9:,.3f}",
                       f"{r.value / 1e9:,.3f}")
         out.print(t)
         t = Table(title="Data caveats (a line may carry several)", title_justify="left")
         for c in ("--list", "Caveat", "Lines", "US$ bn"):
             t.add_column(c, justify="left" if c in ("--list", "Caveat") else "right", overflow="fold")
-        for r in coverage.caveats(ds).itertuples():
+        for r in records(coverage.caveats(ds)):
             t.add_row(r.name, r.caveat, f"{r.lines:,}", f"{r.value / 1e9:,.2f}")
         out.print(t)
 
