@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import gc
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -305,6 +306,9 @@ def path(scenario, when: list[dt.date]) -> tuple[Iterator[tuple[dt.date, Result]
         yield when[0], first
         first = None                                   # let the first result go once it has been read
         for d in when[1:]:
+            # a result and its cached headline refer to each other, so only the cycle collector frees the last
+            # date's arrays; collect before the next date rather than when the collector's counts say so
+            gc.collect()
             yield d, run(sf, as_of=d, dataset=data, prepared=prepared)[0]
     return series(), warnings
 
