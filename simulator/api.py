@@ -263,7 +263,7 @@ def dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
         raise InputError(Problem(None, "step", f"unknown step '{step}'; use monthly, quarterly, yearly, weekly or daily"))
     if end < start:
         raise InputError(Problem(None, "end", f"the end {end} is before the start {start}"))
-    out = []
+    out: list[dt.date] = []
     months = {"monthly": 1, "quarterly": 3, "yearly": 12}.get(step)
     for k in range(5001):
         # every date counted from the start, so a month's end stays a month's end (31 Jan, 28 Feb, 31 Mar)
@@ -299,10 +299,12 @@ def path(scenario, when: list[dt.date]) -> tuple[Iterator[tuple[dt.date, Result]
     prepared = _prepare(sf, data.flows)
     if not when:
         return iter(()), []
+    first: Result | None
     first, warnings = run(sf, as_of=when[0], dataset=data, prepared=prepared)
 
     def series() -> Iterator[tuple[dt.date, Result]]:
         nonlocal first
+        assert first is not None                       # read once
         yield when[0], first
         first = None                                   # let the first result go once it has been read
         for d in when[1:]:
