@@ -135,9 +135,8 @@ class TariffRateQuota(_Quota):
                             reference=q.reference)
 
 
-class QuantityCap(_Quota):
-    """An import quota or export restraint: a price wedge just high enough to hold imports to the cap (none if
-    demand is below it). The wedge is the rent."""
+class _PriceWedge(Instrument):
+    """An instrument whose value is a price wedge on its flows, added to the landed price, zero to start."""
 
     @property
     def start(self) -> float:
@@ -145,6 +144,11 @@ class QuantityCap(_Quota):
 
     def enter(self, value, base, wedge):
         wedge[self.mask] += value
+
+
+class QuantityCap(_PriceWedge, _Quota):
+    """An import quota or export restraint: a price wedge just high enough to hold imports to the cap (none if
+    demand is below it). The wedge is the rent."""
 
     def update(self, trial):
         def excess(w):
@@ -173,7 +177,7 @@ class QuantityCap(_Quota):
                             reference=q.reference)
 
 
-class PurchaseCommitment(Instrument):
+class PurchaseCommitment(_PriceWedge):
     """A uniform price wedge on one exporter's flows (negative: a preference) just large enough that the importer's
     purchases reach the target at world prices. It collects no revenue; its cost, ``-wedge * value``, falls on the
     importer."""
@@ -182,13 +186,6 @@ class PurchaseCommitment(Instrument):
         super().__init__(mask, shown)
         self.rule, self.flows = rule, flows
         self.v0 = flows.value[mask]
-
-    @property
-    def start(self) -> float:
-        return 0.0
-
-    def enter(self, value, base, wedge):
-        wedge[self.mask] += value
 
     def update(self, trial):
         c, m = self.rule, self.mask
