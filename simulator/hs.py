@@ -26,6 +26,18 @@ def clean(text: str) -> str:
     return re.sub(r"[.\s]", "", str(text).strip())
 
 
+def code_problem(code: str) -> str | None:
+    """Why ``code`` (a data file's code, separators stripped) is not an HS code of 2-10 digits, or None: the one
+    check of the flows files and of every importer."""
+    if not code.isdigit() or not code.isascii():
+        return f"'{code}' is not an HS code (digits only)"
+    if len(code) % 2 or not 2 <= len(code) <= 10:
+        hint = (" (a leading zero lost? the file has been through a spreadsheet or was read as numbers: "
+                "take the codes as text from the original download)") if len(code) % 2 else ""
+        return f"'{code}' has {len(code)} digits, not 2, 4, 6, 8 or 10{hint}"
+    return None
+
+
 def prefix_problem(text: str) -> str | None:
     """Why ``text`` is not an HS prefix, or None if it is one."""
     if text == ALL:

@@ -210,7 +210,7 @@ BROKEN = [
     ("value_nan.csv", 3, ["column 'value'", "'NaN'", "not a finite number"]),
     ("value_text.csv", 4, ["column 'value'", "'lots'", "not a finite number"]),
     ("country_undeclared.csv", 3, ["column 'exporter'", "'EUROPE'", "declared region", 'regions = ["EUROPE"]']),
-    ("hs_letters.csv", 2, ["column 'hs'", "'87O3'", "not an HS prefix"]),
+    ("hs_letters.csv", 2, ["column 'hs'", "'87O3'", "not an HS code"]),
     ("hs_five_digits.csv", 3, ["column 'hs'", "'20130'", "leading zero lost"]),
     ("missing_column.csv", None, ["missing column(s) value", "expected importer, exporter, hs, value"]),
     ("header_only.csv", None, ["no rows"]),

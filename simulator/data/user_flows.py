@@ -125,9 +125,9 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
         problems.append(Problem(shown_as, labels[i], f"column 'hs': '{raw_codes.iloc[i]}' is a number, not an HS code "
                                 "(a spreadsheet converted it); write codes as text with their leading zeros, e.g. 020130"))
     codes = by_value(df["hs"].astype(str), hs.clean)
-    bad = by_value(codes, lambda c: hs.prefix_problem(c) is not None or c == hs.ALL).to_numpy(dtype=bool) & ~as_number
-    for i in np.flatnonzero(bad):
-        problems.append(Problem(shown_as, labels[i], f"column 'hs': {hs.prefix_problem(codes.iloc[i]) or 'a code is needed'}"))
+    why = by_value(codes, hs.code_problem).to_numpy()          # the importers' check of a code
+    for i in np.flatnonzero(pd.notna(why) & ~as_number):
+        problems.append(Problem(shown_as, labels[i], f"column 'hs': {why[i]}"))
 
     value = _numbers(df, "value", problems, shown_as, True, labels)
     for i in np.flatnonzero(value > MAX_VALUE):

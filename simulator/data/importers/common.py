@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from ... import countries
+from ... import countries, hs
 from ...errors import InputError, Problem
 
 MAX_PROBLEMS = 20
@@ -205,17 +205,6 @@ def numbers(values: pd.Series, labels, problems: Problems, column: str, required
     return parsed
 
 
-def hs_problem(code: str) -> str | None:
-    """Why ``code`` (already stripped) is not an HS code of 2-10 digits, or None."""
-    if not code.isdigit() or not code.isascii():
-        return f"'{code}' is not an HS code (digits only)"
-    if len(code) % 2 or not 2 <= len(code) <= 10:
-        hint = (" (a leading zero lost? the file has been through a spreadsheet or was read as numbers: "
-                "take the codes as text from the original download)") if len(code) % 2 else ""
-        return f"'{code}' has {len(code)} digits, not 2, 4, 6, 8 or 10{hint}"
-    return None
-
-
 def select_level(codes: pd.Series, labels, problems: Problems, column: str, hs_level: int | None,
                  report: Report, totals: frozenset[str]) -> np.ndarray:
     """Keep the rows at one HS level, so aggregates are never added to their own detail.
@@ -224,7 +213,7 @@ def select_level(codes: pd.Series, labels, problems: Problems, column: str, hs_l
     """
     upper = codes.str.upper()
     is_total = upper.isin(totals).to_numpy()
-    why = by_value(codes, hs_problem).to_numpy()
+    why = by_value(codes, hs.code_problem).to_numpy()
     bad = ~pd.isna(why) & ~is_total
     problems.rows(bad, labels, lambda i: f"column '{column}': {why[i]}")
     problems.check()

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .common import Problems, Report, by_value, hs_problem, missing_columns, numbers, read_csv
+from ... import hs
+from .common import Problems, Report, by_value, missing_columns, numbers, read_csv
 
 TOLERANCE = 1e-6
 
@@ -34,7 +35,7 @@ def read(path: str | Path) -> Concordance:
     cols = missing_columns(table, problems, {"from": ("from_hs",), "to": ("to_hs",)}, layout)
     src, dst = table.text(cols["from"]), table.text(cols["to"])
     for column, codes in (("from_hs", src), ("to_hs", dst)):
-        why = by_value(codes, hs_problem).tolist()
+        why = by_value(codes, hs.code_problem).tolist()
         problems.rows([w is not None for w in why], table.labels, lambda i, why=why: f"column '{column}': {why[i]}")
     weight_col = table.column("weight")
     n_targets = src.map(src.value_counts()).to_numpy()
