@@ -213,7 +213,7 @@ BROKEN = [
     ("hs_letters.csv", 2, ["column 'hs'", "'87O3'", "not an HS code"]),
     ("hs_five_digits.csv", 3, ["column 'hs'", "'20130'", "leading zero lost"]),
     ("missing_column.csv", None, ["missing column(s) value", "expected importer, exporter, hs, value"]),
-    ("header_only.csv", None, ["no rows"]),
+    ("header_only.csv", None, ["no data rows"]),
 ]
 
 

@@ -7,8 +7,6 @@ Countries are ISO3 codes or regions the scenario declares; ``hs`` is 2-10 digits
 
 from __future__ import annotations
 
-import csv
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,65 +14,33 @@ import pandas as pd
 
 from .. import countries, hs
 from ..errors import InputError, Problem, has_control
-from ..files import check_regular_file
 from ..flows import RATE_UNKNOWN, Flows
+from .importers.common import by_value, read_csv, require_file
 
 REQUIRED = ("importer", "exporter", "hs", "value")
 OPTIONAL = ("quantity", "unit", "base_rate", "mfn_rate")
 MAX_ROW_PROBLEMS = 20
-MAX_FLOWS_BYTES = 20_000_000_000     # 20 GB: BACI for one year is about 1 GB
 MAX_VALUE = 1e15       # US$ on one line: world trade is about 3e13 a year
 
 
 def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
     if not path.exists():
         raise InputError(Problem(shown_as, None, "flows file not found"))
-    check_regular_file(path, shown_as, MAX_FLOWS_BYTES, "a flows file")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
+    if path.suffix.lower() in (".parquet", ".pq"):
+        require_file(path, shown_as, "a flows file")
+        try:
             df = pd.read_parquet(path)
-            # Parquet nulls become empty text, as an empty CSV cell does.
-            df = df.astype(object).where(df.notna(), "").astype(str)
-            labels = [f"record {i + 1}" for i in range(len(df))]
-        else:
-            header = _check_field_counts(path, shown_as)
-            # index_col=False: a trailing comma on every row must not shift the columns;
-            # blank lines are kept while reading so that row numbers are file line numbers.
-            with warnings.catch_warnings():  # over-long rows were checked above: only empty trailing fields remain
-                warnings.simplefilter("ignore", pd.errors.ParserWarning)
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                                 index_col=False, skip_blank_lines=False)
-            labels = [f"row {i + 2}" for i in range(len(df))]
-            blank = (df.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy() if len(df) else np.zeros(0, bool)
-            df = df[~blank].reset_index(drop=True)
-            labels = [lab for lab, b in zip(labels, blank) if not b]
-            if len(header) == len(df.columns):          # pandas renames a repeated name ('value.1'): use the file's
-                df.columns = header
-    except InputError:
-        raise
-    except ImportError:
-        raise InputError(Problem(shown_as, None, "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'"))
-    except Exception as exc:  # pandas raises many types for broken files
-        raise InputError(Problem(shown_as, None, f"cannot read the file: {exc}".splitlines()[0]))
+        except ImportError:
+            raise InputError(Problem(shown_as, None, "reading Parquet needs pyarrow: pip install 'tariffsim[parquet]'"))
+        except Exception as exc:  # pyarrow raises many types for broken files
+            raise InputError(Problem(shown_as, None, f"cannot read the file: {exc}".splitlines()[0]))
+        # Parquet nulls become empty text, as an empty CSV cell does.
+        df = df.astype(object).where(df.notna(), "").astype(str)
+        labels = [f"record {i + 1}" for i in range(len(df))]
+    else:
+        table = read_csv(path, shown_as, "a flows file")     # the importers' reader: one CSV path in the package
+        df, labels = table.frame, list(table.labels)
     return validate(df, regions, shown_as, labels, market_specific)
-
-
-def _check_field_counts(path: Path, shown_as: str) -> list[str]:
-    """A row with more non-empty fields than the header would lose data when read: refuse it. Returns the header."""
-    problems = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, [])
-        width = len([h for h in header if h.strip()]) or len(header)
-        for line, row in enumerate(reader, start=2):
-            if len(row) > width and any(f.strip() for f in row[width:]):
-                problems.append(Problem(shown_as, f"row {line}", f"{len(row)} fields but the header has {width} "
-                                        "(an unquoted comma in a value?)"))
-                if len(problems) >= MAX_ROW_PROBLEMS:
-                    break
-    if problems:
-        raise InputError(problems)
-    return header
 
 
 def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, required: bool, labels: list[str]) -> np.ndarray:
@@ -109,7 +75,6 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
     if df.empty:
         raise InputError(Problem(shown_as, None, "the file has no rows"))
 
-    from .importers.common import by_value  # each check once per distinct code, not per row
     for col in ("importer", "exporter"):
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes

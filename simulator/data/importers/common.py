@@ -22,6 +22,7 @@ import pycountry
 
 from ... import countries, hs
 from ...errors import InputError, Problem
+from ...files import check_regular_file
 
 MAX_PROBLEMS = 20
 # Cells that mean "no number" in an optional column (BACI writes NA, Comtrade N/A).
@@ -117,16 +118,22 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig", errors="replace", newline="")
 
 
-def require_file(path: Path, shown: str) -> None:
+MAX_SOURCE_BYTES = 20_000_000_000     # 20 GB: BACI for one year is about 1 GB
+
+
+def require_file(path: Path, shown: str, what: str = "a data file") -> None:
     if not path.exists():
         raise InputError(Problem(shown, None, "file not found"))
     if path.is_dir():
         raise InputError(Problem(shown, None, "is a folder, not a file"))
+    check_regular_file(path, shown, MAX_SOURCE_BYTES, what)      # a named pipe would wait forever
 
 
-def read_csv(path: Path, shown: str) -> Table:
-    """Read a CSV (or tab-separated, or .gz) file as text, keeping leading zeros and line numbers."""
-    require_file(path, shown)
+def read_csv(path: Path, shown: str, what: str = "a data file") -> Table:
+    """Read a CSV (or tab-separated, or .gz) file as text, keeping leading zeros and line numbers.
+
+    The one CSV reader of the package: user flows files and every importer read through it."""
+    require_file(path, shown, what)
     try:
         with _open_text(path) as fh:
             header = fh.readline()
@@ -152,6 +159,9 @@ def read_csv(path: Path, shown: str) -> Table:
         raise InputError(Problem(shown, None, f"cannot read the file: {exc}".splitlines()[0]))
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _check_extra_fields(path, shown, sep)
+    names = next(csv.reader([header], delimiter=sep), []) if header.strip() else []
+    if len(names) == len(df.columns):       # pandas renames a repeated name ('value.1'): keep the file's, to report it
+        df.columns = names
     df.columns = [str(c).strip() for c in df.columns]
     labels = np.array([f"row {i + 2}" for i in range(len(df))], dtype=object)
     if len(df):
