@@ -114,6 +114,7 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    xlsx = "xlsx"            # a workbook: with -o only (run and compare)
 
 
 class Detail(str, Enum):
@@ -220,18 +221,22 @@ def _dask_client(address: str | None):
             yield client
 
 
-def _output_format(format: Format | None, output: Path | None) -> str:
-    """--format if given, else the -o file's suffix, else a table."""
-    if format is not None:
-        return format.value
-    if output is None:
-        return "table"
-    from .report import format_from_suffix
-    fmt = format_from_suffix(output)
-    if fmt is None:
-        raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md or --format",
-                                 param_hint="--output")
-    return fmt
+def _output_format(format: Format | None, output: Path | None, excel: bool = False) -> str:
+    """--format if given, else the -o file's suffix, else a table. ``excel``: the command can write a workbook."""
+    fmt = format.value if format is not None else None
+    if fmt is None and output is not None:
+        from .report import format_from_suffix
+        fmt = "xlsx" if output.suffix.lower() == ".xlsx" else format_from_suffix(output)
+        if fmt is None:
+            raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use .json, .csv, .md"
+                                     f"{', .xlsx' if excel else ''} or --format", param_hint="--output")
+    if fmt == "xlsx":
+        if not excel:
+            raise typer.BadParameter("an Excel workbook is written by 'run' and 'compare' only; use .csv or .json here",
+                                     param_hint="--output" if format is None else "--format")
+        if output is None:
+            raise typer.BadParameter("a workbook is not printed: give -o FILE.xlsx", param_hint="--format")
+    return fmt or "table"
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -247,7 +252,7 @@ def _parse_date(text: str | None) -> dt.date | None:
 def run(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
     format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md) instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md, or .xlsx for an Excel workbook) instead of stdout.")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="Override [data] basis: census-2024, kcs-2024 or itemised.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate dated measures as of this date (YYYY-MM-DD).")] = None,
     detail: Annotated[Detail | None, typer.Option("--detail", help="Add the per-flow 'products' table.")] = None,
@@ -263,7 +268,7 @@ def run(
     when = _parse_date(as_of)
     if path is not None and as_of is not None:
         raise typer.BadParameter("use either --as-of or --path", param_hint="--path")
-    fmt = _output_format(format, output)
+    fmt = _output_format(format, output, excel=path is None)
     with _handled():
         from . import api
         from .report import check_finite, render
@@ -283,6 +288,10 @@ def run(
         if fmt == "table":
             check_finite(result, None)
             _emit(output, table=renderable(result))
+        elif fmt == "xlsx":
+            from .report import excel
+            check_finite(result, None)
+            _write_workbook(output, excel.result_workbook(result, warnings, detail.value if detail else None))
         else:
             _emit(output, text=render(result, fmt, detail.value if detail else None))
 
@@ -291,7 +300,7 @@ def run(
 def compare(
     files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Two or more scenario TOML files; deltas are against the first.")],
     format: Annotated[Format | None, typer.Option("--format", "-f", help="Output format (default: table, or from the -o suffix).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (.json, .csv, .md, or .xlsx for an Excel workbook).")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
     draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands from this many "
@@ -304,7 +313,7 @@ def compare(
     when = _parse_date(as_of)
     if len(files) < 2:
         raise typer.BadParameter("give at least two scenario files", param_hint="FILES")
-    fmt = _output_format(format, output)
+    fmt = _output_format(format, output, excel=True)
     with _handled():
         from . import api
         from .report import compare as render_compare
@@ -327,6 +336,10 @@ def compare(
         from .report import check_finite
         for result in cmp.results:
             check_finite(result, None)
+        if fmt == "xlsx":
+            from .report import excel
+            _write_workbook(output, excel.comparison_workbook(cmp, warnings))
+            return
         _emit_with(render_compare, cmp, fmt, output, width=160)
 
 
@@ -409,6 +422,13 @@ def _emit_with(renderer, value, fmt: str, output: Path | None, width: int) -> No
         _emit(output, table=renderer.renderable(value), width=width)
     else:
         _emit(output, text=getattr(renderer, {"json": "to_json", "csv": "to_csv", "markdown": "to_markdown"}[fmt])(value))
+
+
+def _write_workbook(output: Path | None, content: bytes) -> None:
+    from .report import excel
+    assert output is not None, "a workbook goes to -o (checked with the options)"
+    excel.write(output, content)
+    err.print(printable(f"wrote {output}"), markup=False)
 
 
 def _emit(output: Path | None, table=None, text: str | None = None, width: int = 140) -> None:
