@@ -321,7 +321,7 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws
     """Run every scenario (errors in any file are all reported) and put them side by side.
     With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each."""
 
-    from .compare import Comparison
+    from .comparison import Comparison
     problems, loaded = [], []
     for f in files:
         try:

@@ -7,8 +7,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
-TOP = {"cli", "report"}                               # render results; nothing below may import them
-RESULTS = {"results", "headline", "compare", "uncertainty", "api", "backtest", "calibrate"}
+TOP = {"cli", "report", "notebook"}               # render results; nothing below may import them
+RESULTS = {"results", "headline", "comparison", "uncertainty", "api", "backtest", "calibrate"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -34,7 +34,8 @@ def _files(*, outside: set[str]) -> list[Path]:
 
 
 def test_nothing_below_the_reports_imports_them():
-    for path in _files(outside=TOP):
+    # the package's __init__ is its front door: it hands out the notebook API (lazily), and is imported by no layer
+    for path in _files(outside=TOP | {"__init__"}):
         assert not _imports(path) & TOP, path.relative_to(PACKAGE)
 
 

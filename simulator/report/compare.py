@@ -10,7 +10,7 @@ import pandas as pd
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..compare import Comparison
+from ..comparison import Comparison
 from ..fields import COMPARE_CSV_COLUMNS, COMPARED
 from ..frames import records
 from ..headline import RATE_KINDS

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, fields
-from ..compare import Comparison
+from ..comparison import Comparison
 from ..headline import RATE_KINDS
 from ..results import Result
 
