@@ -6,6 +6,9 @@ Ids, group and region names are plain names (letters, digits, '-', '_', '.'); te
 characters; every number is finite and within a stated range.
 Cross-references (measure ids, countries, lists) are checked later, against the dataset,
 by ``scenario.resolve``.
+
+The checks are Python, for their messages; each carries the JSON Schema keywords that say the same to an editor
+(``Checked``), from the same constants, and ``scenario.json_schema`` builds ``tariffsim schema`` from these models.
 """
 
 from __future__ import annotations
@@ -13,20 +16,66 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, model_validator
+from pydantic_core import CoreSchema, core_schema
 
 from .. import hs
 from ..errors import has_control
 
 MAX_RATE = 5.0   # 500%: above this a rate is almost surely a percentage typed as a number
+MAX_TRQ_RATE = 10.0   # a tariff-rate quota's out-of-quota rate can be prohibitive
+MAX_CUT = 1.0    # a cut removes a share of the current rate
+MAX_SCALE = 10.0  # a mirror's rate multiplier
 # Elasticities beyond these are no estimate anyone has made; they only break the arithmetic (docs/SCENARIOS.md).
 MAX_IMPORT_DEMAND = 100.0          # |import_demand| at most
 SUBSTITUTION_RANGE = (0.01, 1000.0)
 EXPORT_SUPPLY_RANGE = (0.01, 1e6)  # or inf: price takers
 MAX_NAME = 100
 _PLAIN = re.compile(r"[^\W_][\w.-]*\Z")
+# The same in the regular expressions of JSON Schema, which engines read alike only for ASCII: exact there; any
+# other character (but the C1 controls) is let through, and validate still checks it.
+PLAIN_PATTERN = r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x9f][^\x00-\x2c\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x9f]*"
+# What ``errors.has_control`` finds (tab and newline aside), as a character class for JSON Schema; a line has no
+# newline either.
+_CONTROL = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+LINE_PATTERN = rf"^[^\n{_CONTROL}]*$"
+# HS prefixes as ``hs.prefix_problem`` takes them: "*", "list:NAME", or 2-10 digits (an even number), with the
+# dots and spaces people type
+PRODUCT_PATTERN = r"^(\*|list:[\s\S]*|[.\s]*([0-9][.\s]*[0-9][.\s]*){1,5})$"
+
+
+class Checked:
+    """A check done in Python (with its own message) and the JSON Schema keywords that say the same to an editor,
+    built from the same arguments so that the two agree. In ``Annotated[T, Checked(check, minimum=0)]`` the check
+    runs after T's own validation."""
+
+    def __init__(self, check: Callable[[Any], Any], /, **keywords: Any):
+        self.check, self.keywords = check, keywords
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return {**handler(schema), **self.keywords}
+
+
+class OneOrList:
+    """Where a list is expected, a single string is a list of one; the JSON Schema allows either. Put it last in
+    ``Annotated`` so that the schema it extends is the list's whole one."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(_as_list, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        array = handler(schema)
+        item = array["items"]
+        assert item.get("type") == "string" and set(item) <= {"type", "pattern", "minLength", "maxLength"}, item
+        # a string's keywords (pattern, length) and a list's (items, minItems, ...) each apply to their own type only
+        return {**item, **array, "type": ["string", "array"]}
 
 
 def plain_name_problem(v: str, what: str = "an id") -> str | None:
@@ -49,6 +98,10 @@ def _plain(what: str):
     return check
 
 
+def _plain_name(what: str) -> Checked:
+    return Checked(_plain(what), pattern=f"^{PLAIN_PATTERN}$", maxLength=MAX_NAME)
+
+
 def _reference(v: str) -> str:
     """A name that may carry the 'group:' prefix (a max_group) besides an id."""
     return _plain("a name")(v.removeprefix("group:")) and v
@@ -57,6 +110,13 @@ def _reference(v: str) -> str:
 def _code(v: str) -> str:
     """A country code, region or group, or "*"."""
     return v if v == "*" else _plain("a country, region or group")(v)
+
+
+# the prefix counts towards the length too: a little wider than validate, never narrower
+Reference = Annotated[str, Checked(_reference, pattern=f"^(group:)?{PLAIN_PATTERN}$", maxLength=MAX_NAME + 6)]
+Code = Annotated[str, Checked(_code, pattern=rf"^(\*|{PLAIN_PATTERN})$", maxLength=MAX_NAME)]
+MeasureId = Annotated[str, Checked(lambda v: v if v == "*" else _reference(v),
+                                   pattern=rf"^(\*|(group:)?{PLAIN_PATTERN})$", maxLength=MAX_NAME + 6)]
 
 
 def _text(line: bool):
@@ -68,19 +128,34 @@ def _text(line: bool):
     return check
 
 
-Id = Annotated[str, AfterValidator(_plain("an id"))]
-Line = Annotated[str, AfterValidator(_text(line=True))]      # a title: one line
-Text = Annotated[str, AfterValidator(_text(line=False))]     # descriptions and references: lines allowed
+Id = Annotated[str, _plain_name("an id")]
+Line = Annotated[str, Checked(_text(line=True), pattern=LINE_PATTERN)]      # a title: one line
+Text = Annotated[str, Checked(_text(line=False), pattern=TEXT_PATTERN)]     # descriptions and references: lines allowed
 
 
 SECTIONS = ("measures", "exemptions", "preferences", "quotas", "commitments")   # the instruments, in order
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # What the model validators require of a whole file, in JSON Schema, beside the keys without a default; an
+    # instrument of an overlay may take them from the base it extends (scenario.json_schema).
+    whole_file: ClassVar[dict] = {}
 
 
 def _as_list(value):
     return [value] if isinstance(value, str) else value
+
+
+def _kind_in(kinds, default: str | None = None) -> dict:
+    """JSON Schema: an instrument whose 'kind' is one of ``kinds``, or that gives none where ``default`` is one."""
+    given = {"properties": {"kind": {"enum": sorted(kinds)}}, "required": ["kind"]}
+    return {"anyOf": [{"not": {"required": ["kind"]}}, given]} if default in kinds else given
+
+
+def _with_kinds(key: str, kinds, default: str | None, needed: bool = True) -> dict:
+    """JSON Schema: ``key`` is for the instruments of ``kinds`` only (and ``needed`` by them)."""
+    return {"if": _kind_in(kinds, default), **({"then": {"required": [key]}} if needed else {}),
+            "else": {"not": {"required": [key]}}}
 
 
 def _check_rate(v: float | None, name: str = "rate", upper: float = MAX_RATE) -> float | None:
@@ -96,10 +171,27 @@ def _check_rate(v: float | None, name: str = "rate", upper: float = MAX_RATE) ->
     return v
 
 
+def _fraction(name: str, upper: float = MAX_RATE) -> Checked:
+    """A rate: a fraction from 0 to ``upper``."""
+    return Checked(lambda v: _check_rate(v, name, upper), minimum=0, maximum=upper)
+
+
 def _check_share(v: float, name: str) -> float:
     if not (math.isfinite(v) and 0 <= v <= 1):
         raise ValueError(f"{name} must be between 0 and 1 (a share of the flow, e.g. 0.6)")
     return v
+
+
+SHARE_RANGE = {"minimum": 0, "maximum": 1}     # what _check_share allows, for the JSON Schema
+
+
+def _positive(name: str, what: str, strictly: bool) -> Checked:
+    """A finite number above 0 (``strictly``) or from 0: ``what`` it is, for the message."""
+    def check(v: float) -> float:
+        if not (math.isfinite(v) and (v > 0 if strictly else v >= 0)):
+            raise ValueError(f"{name} must be a finite number {'>' if strictly else '>='} 0 ({what})")
+        return v
+    return Checked(check, **({"exclusiveMinimum": 0} if strictly else {"minimum": 0}))
 
 
 def _check_products(v: list[str]) -> list[str]:
@@ -127,16 +219,19 @@ def _star_alone(v: list[str]) -> list[str]:
     return v
 
 
+NoRepeats = Checked(_no_repeats, uniqueItems=True)
+StarAlone = Checked(_star_alone, **{"if": {"contains": {"const": "*"}}, "then": {"maxItems": 1}})
+# the list's check names the index of a bad prefix; the schema says it of each item
+ProductCodes = Checked(_check_products, items={"type": "string", "pattern": PRODUCT_PATTERN})
+
 # The checks travel with the types, so every section that uses them validates alike.
-Names = Annotated[list[Annotated[str, AfterValidator(_reference)]], BeforeValidator(_as_list),
-                  AfterValidator(_no_repeats)]   # a single string is a list of one
-Codes = Annotated[list[Annotated[str, AfterValidator(_code)]], Field(min_length=1), BeforeValidator(_as_list),
-                  AfterValidator(_no_repeats), AfterValidator(_star_alone)]
-MeasureIds = Annotated[list[Annotated[str, AfterValidator(lambda v: v if v == "*" else _reference(v))]],
-                       Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_no_repeats),
-                       AfterValidator(_star_alone)]
-Prefixes = Annotated[list[str], BeforeValidator(_as_list), AfterValidator(_check_products)]
-Products = Annotated[list[str], Field(min_length=1), BeforeValidator(_as_list), AfterValidator(_check_products)]
+Names = Annotated[list[Reference], NoRepeats, OneOrList()]   # a single string is a list of one
+Codes = Annotated[list[Code], Field(min_length=1), NoRepeats, StarAlone, OneOrList()]
+MeasureIds = Annotated[list[MeasureId], Field(min_length=1), NoRepeats, StarAlone, OneOrList()]
+Prefixes = Annotated[list[str], ProductCodes, OneOrList()]
+Products = Annotated[list[str], Field(min_length=1), ProductCodes, OneOrList()]
+
+
 def _check_share_or_table(v):
     if isinstance(v, str):
         if not v.startswith("table:") or len(v) == 6:
@@ -147,7 +242,8 @@ def _check_share_or_table(v):
 
 
 # A fraction of each flow, or a share table by name ("table:steel-content"): the share differs line by line.
-Share = Annotated[float | str, AfterValidator(_check_share_or_table)]
+Share = Annotated[float | str, Checked(_check_share_or_table, **SHARE_RANGE, pattern=r"^table:[\s\S]")]
+Rate = Annotated[float, _fraction("rate")]
 
 
 class Selection(Strict):
@@ -160,10 +256,10 @@ class Selection(Strict):
 
 
 class Dated(Strict):
-    effective: dt.date | None = Field(None, description="First day in force.")
-    expires: dt.date | None = Field(None, description="First day no longer in force.")
+    effective: dt.date | None = Field(None, description="First day in force (a TOML date, 2025-04-05).")
+    expires: dt.date | None = Field(None, description="First day no longer in force; after 'effective'.")
     reference: Text = Field("", description="Legal citation, e.g. 'EO 14257, 90 FR 15041'.")
-    description: Text = ""
+    description: Text = Field("", description="What it is, in your words.")
 
     @model_validator(mode="after")
     def _dates(self):
@@ -172,39 +268,53 @@ class Dated(Strict):
         return self
 
 
+def _check_scale(v: float) -> float:
+    if not (math.isfinite(v) and 0 <= v <= MAX_SCALE):
+        raise ValueError(f"scale must be between 0 and {MAX_SCALE:g}")
+    return v
+
+
 MeasureKind = Literal["add", "set", "cap", "cut", "swiss", "floor", "specific", "ntm"]
 NEEDS_RATE = {"add", "set", "cap", "cut", "floor", "ntm"}
 
 
 class Measure(Selection, Dated):
+    """A tariff measure: an ad valorem rate added or set, a cap, cut, Swiss formula, floor, specific duty or
+    non-tariff barrier, on the flows it selects."""
+
     id: Id = Field(description="Unique name; exemptions, exclusions and overlays refer to it.")
     kind: MeasureKind | None = Field(None, description="add (default), set, cap, cut, swiss, floor, specific, ntm.")
-    rate: float | None = Field(None, description="Ad valorem rate as a fraction (0.25 = 25%); for 'cut' the share cut.")
-    coefficient: float | None = Field(None, description="Swiss formula coefficient (a fraction, e.g. 0.25).")
-    duty: float | None = Field(None, description="Specific duty in US dollars per unit of quantity.")
+    rate: Rate | None = Field(None, description="Ad valorem rate as a fraction (0.25 = 25%); for 'cut' the share cut.")
+    coefficient: Annotated[float, _positive("coefficient", "a fraction, e.g. 0.25", strictly=True)] | None = Field(
+        None, description="Swiss formula coefficient (a fraction, e.g. 0.25).")
+    duty: Annotated[float, _positive("duty", "US dollars per unit", strictly=False)] | None = Field(
+        None, description="Specific duty in US dollars per unit of quantity.")
     unit: Line | None = Field(None, description="Unit of a specific duty ('kg'); must match the data's unit where given.")
     share: Share = Field(1.0, description="Share of each flow's value the measure applies to (e.g. metal content).")
     excludes: Names = Field(default_factory=list, description="Measures that do not apply where this one does.")
     max_group: Id | None = Field(None, description="Of the measures in one group, only the highest applies.")
     mirror: Id | None = Field(None, description="Retaliation: copy this measure onto the reverse direction.")
-    scale: float = Field(1.0, description="With mirror: the mirrored rate times this.")
+    scale: Annotated[float, Checked(_check_scale, minimum=0, maximum=MAX_SCALE)] = Field(
+        1.0, description="With mirror: the mirrored rate times this.")
     # Selection defaults differ for a mirror (importer = the mirrored measure's exporters), so no default here
     # (None until resolved: wider than Selection's types, on purpose).
     importer: Codes | None = Field(None, description="Importers: ISO3 codes, regions, groups, or \"*\".")  # type: ignore[assignment]
     exporters: Codes | None = Field(None, description="Exporters (default \"*\"; for a mirror, the mirrored importers).")  # type: ignore[assignment]
     products: Products | None = Field(None, description="HS prefixes, \"*\" or \"list:NAME\" (default \"*\").")  # type: ignore[assignment]
 
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v):
-        return _check_rate(v)
-
-    @field_validator("scale")
-    @classmethod
-    def _scale(cls, v):
-        if not (math.isfinite(v) and 0 <= v <= 10):
-            raise ValueError("scale must be between 0 and 10")
-        return v
+    # what _kind_fields below checks, for the JSON Schema: a cut is a share, mirror or not ...
+    model_config = ConfigDict(json_schema_extra={"if": _kind_in({"cut"}),
+                                                 "then": {"properties": {"rate": {"maximum": MAX_CUT}}}})
+    # ... and the keys each kind needs or has no use for (an overlay's measure may take them from its base)
+    whole_file: ClassVar[dict] = {
+        "required": ["importer"],
+        "if": {"not": {"required": ["mirror"]}},
+        "then": {"allOf": [_with_kinds("rate", NEEDS_RATE, "add"), _with_kinds("coefficient", {"swiss"}, "add"),
+                           _with_kinds("duty", {"specific"}, "add"),
+                           _with_kinds("unit", {"specific"}, "add", needed=False)]},
+        # a mirror takes the rest from the measure it mirrors, but a rate of its own needs its kind
+        "else": {"if": {"not": {"required": ["kind"]}},
+                 "then": {"not": {"anyOf": [{"required": [k]} for k in ("rate", "duty", "coefficient")]}}}}
 
     @model_validator(mode="after")
     def _kind_fields(self):
@@ -219,18 +329,19 @@ class Measure(Selection, Dated):
             if kind is None and (self.rate is not None or self.duty is not None or self.coefficient is not None):
                 raise ValueError("a mirror measure that sets 'rate', 'duty' or 'coefficient' needs 'kind' too")
             if kind == "cut":                          # the field check allows up to MAX_RATE; a cut is a share
-                _check_rate(self.rate, "rate", 1.0)
+                _check_rate(self.rate, "rate", MAX_CUT)
             return self
         kind = kind or "add"
         if self.importer is None:
             raise ValueError("missing required key 'importer'")
         if kind in NEEDS_RATE and self.rate is None:
             raise ValueError(f"missing required key 'rate' (every '{kind}' measure needs one)")
-        if kind == "cut" and self.rate is not None and not 0 <= self.rate <= 1:
+        if kind == "cut" and self.rate is not None and not 0 <= self.rate <= MAX_CUT:
             raise ValueError("a 'cut' rate is the share of the current rate removed, between 0 and 1 (0.5 halves it)")
-        if kind == "swiss" and (self.coefficient is None or not self.coefficient > 0 or not math.isfinite(self.coefficient)):
+        # the fields' own checks have their ranges
+        if kind == "swiss" and self.coefficient is None:
             raise ValueError("a 'swiss' measure needs 'coefficient' > 0 (a fraction, e.g. 0.25)")
-        if kind == "specific" and (self.duty is None or not math.isfinite(self.duty) or self.duty < 0):
+        if kind == "specific" and self.duty is None:
             raise ValueError("a 'specific' measure needs 'duty' >= 0 (US dollars per unit)")
         unused = [k for k, ok in (("coefficient", kind == "swiss"), ("duty", kind == "specific"),
                                   ("unit", kind == "specific"), ("rate", kind in NEEDS_RATE)) if getattr(self, k) is not None and not ok]
@@ -240,51 +351,62 @@ class Measure(Selection, Dated):
 
 
 class Exemption(Selection, Dated):
+    """Lifts the measures it names from the flows it selects (all of each flow, or a share)."""
+
     id: Id | None = Field(None, description="Optional name, so an overlay can replace or disable it.")
     measures: MeasureIds = Field(description="Ids of the measures this exemption lifts, or [\"*\"] for all.")
     share: Share = Field(1.0, description="Share of each covered flow exempted (end use, content).")
 
 
 class Preference(Selection, Dated):
-    id: Id
+    """A preferential rate (a trade agreement) on the flows it selects, claimed on a share of them."""
+
+    id: Id = Field(description="Unique name.")
     agreement: Line = Field("", description="Name of the agreement, e.g. 'KORUS'.")
-    rate: float | Literal["data"] = Field("data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
-    utilisation: float = Field(1.0, description="Share of trade that claims the preference.")
+    rate: Annotated[float | Literal["data"], Checked(lambda v: v if v == "data" else _check_rate(v), minimum=0,
+                                                     maximum=MAX_RATE)] = Field(
+        "data", description="Preferential rate, or \"data\": the base rate of each line in the data.")
+    utilisation: Annotated[float, Checked(lambda v: _check_share(v, "utilisation"), **SHARE_RANGE)] = Field(
+        1.0, description="Share of trade that claims the preference.")
 
-    @field_validator("utilisation")
-    @classmethod
-    def _u(cls, v):
-        return _check_share(v, "utilisation")
 
-    @field_validator("rate")
-    @classmethod
-    def _r(cls, v):
-        return v if v == "data" else _check_rate(v)
+def _check_limit(v: float) -> float:
+    if not math.isfinite(v) or v < 0:
+        raise ValueError("the quota limit must be a finite number >= 0")
+    return v
+
+
+Limit = Annotated[float, Checked(_check_limit, minimum=0)]
 
 
 class Quota(Selection, Dated):
-    id: Id
+    """A tariff-rate quota, an import quota or an export restraint on the flows it selects."""
+
+    id: Id = Field(description="Unique name.")
     kind: Literal["trq", "quota", "export-restraint"] = Field("trq", description="Tariff-rate quota, import quota, or export restraint.")
-    in_rate: float | None = Field(None, description="TRQ: rate within the quota.")
-    out_rate: float | None = Field(None, description="TRQ: rate beyond the quota.")
-    limit_value: float | None = Field(None, description="The quota in US dollars at base-year world prices.")
-    limit_quantity: float | None = Field(None, description="The quota in the data's quantity units (needs quantities).")
+    in_rate: Annotated[float, _fraction("in_rate", MAX_TRQ_RATE)] | None = Field(
+        None, description="TRQ: rate within the quota.")
+    out_rate: Annotated[float, _fraction("out_rate", MAX_TRQ_RATE)] | None = Field(
+        None, description="TRQ: rate beyond the quota (at least in_rate).")
+    limit_value: Limit | None = Field(None, description="The quota in US dollars at base-year world prices.")
+    limit_quantity: Limit | None = Field(None, description="The quota in the data's quantity units (needs quantities).")
     rent: Literal["importer", "exporter", "government"] | None = Field(
         None, description="Who holds the quota rent: importer (licence holders), exporter, or government (auctioned).")
+    # a kind given in the file is the kind of the merged quota too, so this holds for an overlay's quota
+    model_config = ConfigDict(json_schema_extra={"allOf": [_with_kinds(k, {"trq"}, "trq", needed=False)
+                                                           for k in ("in_rate", "out_rate")]})
+    whole_file: ClassVar[dict] = {
+        "oneOf": [{"required": ["limit_value"]}, {"required": ["limit_quantity"]}],
+        "if": _kind_in({"trq"}, "trq"),
+        "then": {"required": ["in_rate", "out_rate"]}}
 
     @model_validator(mode="after")
     def _fields(self):
         if (self.limit_value is None) == (self.limit_quantity is None):
             raise ValueError("give exactly one of 'limit_value' (US dollars) or 'limit_quantity' (data units)")
-        limit = self.limit_value if self.limit_value is not None else self.limit_quantity
-        assert limit is not None  # exactly one of the two is given
-        if not math.isfinite(limit) or limit < 0:
-            raise ValueError("the quota limit must be a finite number >= 0")
         if self.kind == "trq":
             if self.in_rate is None or self.out_rate is None:
                 raise ValueError("a 'trq' needs 'in_rate' and 'out_rate'")
-            _check_rate(self.in_rate, "in_rate", 10.0)
-            _check_rate(self.out_rate, "out_rate", 10.0)
             if self.out_rate < self.in_rate:
                 raise ValueError("out_rate must be at least in_rate")
         elif self.in_rate is not None or self.out_rate is not None:
@@ -292,21 +414,23 @@ class Quota(Selection, Dated):
         return self
 
 
+def _check_target(v: float) -> float:
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError("target must be a positive amount in US dollars")
+    return v
+
+
 class Commitment(Dated):
-    id: Id
-    importer: Annotated[str, AfterValidator(_plain("a country or region"))] = Field(
+    """A commitment to buy: the importer's purchases from the exporter reach a target."""
+
+    id: Id = Field(description="Unique name.")
+    importer: Annotated[str, _plain_name("a country or region")] = Field(
         description="The country that commits to buy.")
-    exporter: Annotated[str, AfterValidator(_plain("a country or region"))] = Field(
+    exporter: Annotated[str, _plain_name("a country or region")] = Field(
         description="The country it buys from.")
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
-    target: float = Field(description="Purchases to reach, US dollars a year at world prices.")
-
-    @field_validator("target")
-    @classmethod
-    def _t(cls, v):
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError("target must be a positive amount in US dollars")
-        return v
+    target: Annotated[float, Checked(_check_target, exclusiveMinimum=0)] = Field(
+        description="Purchases to reach, US dollars a year at world prices.")
 
 
 def _flows_name(v: str) -> str:
@@ -315,22 +439,26 @@ def _flows_name(v: str) -> str:
     return _text(line=True)(v)
 
 
-Region = Annotated[str, AfterValidator(_plain("a region"))]
+Region = Annotated[str, _plain_name("a region")]
 
 
 class DataSection(Strict):
-    flows: Annotated[str, AfterValidator(_flows_name)] = Field(
+    """The trade flows the scenario is applied to."""
+
+    flows: Annotated[str, Checked(_flows_name, pattern=rf"^[^\n{_CONTROL}]*[^\s{_CONTROL}][^\n{_CONTROL}]*$")] = Field(
         "kor-usa-2024", description="A bundled dataset id, or a CSV/Parquet file relative to the scenario file.")
-    basis: Annotated[str, AfterValidator(_plain("a basis"))] | None = Field(
+    basis: Annotated[str, _plain_name("a basis")] | None = Field(
         None, description="Benchmark of the bundled data: 'census-2024' (default), 'kcs-2024' or 'itemised'.")
-    regions: Annotated[list[Region], AfterValidator(_no_repeats)] = Field(
+    regions: Annotated[list[Region], NoRepeats] = Field(
         default_factory=list, description="Region codes your own flows file uses besides ISO3 codes, e.g. ['RW'].")
-    market_specific: Annotated[list[Region], AfterValidator(_no_repeats)] = Field(
+    market_specific: Annotated[list[Region], NoRepeats] = Field(
         default_factory=list, description="Regions that stand for each importer's rest of the "
                                           "world, so a separate supplier in every market (the bundled data: ['ROW']).")
 
 
 class ModelSection(Strict):
+    """The economic model."""
+
     name: Literal["armington", "constant", "smart", "gsim"] = Field(
         "armington", description="armington (default, exact two-stage CES), constant, smart (Laird-Yeats, "
                                  "compatibility), gsim (linearised multi-region market clearing). See docs/MODELS.md.")
@@ -357,19 +485,27 @@ def _check_eps(v):
 
 
 # the checks travel with the types, as for Share
-Eta = Annotated[float, AfterValidator(_check_eta)]
-Sigma = Annotated[float, AfterValidator(_check_sigma)]
-Eps = Annotated[float, AfterValidator(_check_eps)]
+Eta = Annotated[float, Checked(_check_eta, minimum=-MAX_IMPORT_DEMAND, maximum=0)]
+SIGMA_RANGE = {"minimum": SUBSTITUTION_RANGE[0], "maximum": SUBSTITUTION_RANGE[1]}
+Sigma = Annotated[float, Checked(_check_sigma, **SIGMA_RANGE)]
+# inf reaches a TOML editor's JSON Schema as null (JSON has no infinity; taplo turns inf and nan into null)
+Eps = Annotated[float, Checked(_check_eps, type=["number", "null"], minimum=EXPORT_SUPPLY_RANGE[0],
+                               maximum=EXPORT_SUPPLY_RANGE[1])]
 
 
 class ElasticityOverride(Strict):
+    """Elasticities for some markets, suppliers or products."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": [k]} for k in (
+        "import_demand", "substitution", "export_supply")]})    # at least one (checked below)
+
     importer: Codes = Field(["*"], description="Markets of these importers.")
     exporters: Codes = Field(["*"], description="Suppliers from these exporters (export_supply only).")
     products: Products = Field(["*"], description="HS prefixes, \"*\" or \"list:NAME\".")
-    exclude: Prefixes = Field(default_factory=list)
-    import_demand: Eta | None = None
-    substitution: Sigma | None = None
-    export_supply: Eps | None = None
+    exclude: Prefixes = Field(default_factory=list, description="HS prefixes or lists taken out of `products`.")
+    import_demand: Eta | None = Field(None, description="Elasticity of total import demand in these markets (<= 0).")
+    substitution: Sigma | None = Field(None, description="Elasticity of substitution between sources (> 0).")
+    export_supply: Eps | None = Field(None, description="Export supply elasticity of these suppliers (> 0), or inf.")
 
     @model_validator(mode="after")
     def _scope(self):
@@ -384,8 +520,10 @@ class ElasticityOverride(Strict):
 
 
 class Elasticities(Strict):
+    """The model's elasticities: defaults and overrides."""
+
     import_demand: Eta = Field(-1.0, description="Elasticity of total import demand in a market (<= 0).")
-    substitution: Annotated[float | Literal["data"], AfterValidator(_check_sigma)] = Field(
+    substitution: Annotated[float | Literal["data"], Checked(_check_sigma, **SIGMA_RANGE)] = Field(
         "data", description="Elasticity of substitution between sources (> 0), or \"data\": the bundled Broda-Weinstein "
                             "estimates where they exist, else substitution_default.")
     substitution_default: Sigma = Field(3.1, description="Used where \"data\" has no estimate: the median of the "
@@ -398,23 +536,26 @@ class Elasticities(Strict):
     overrides: list[ElasticityOverride] = Field(default_factory=list, description="Per importer, exporter or HS prefix; later ones win.")
 
 
-GroupName = Annotated[str, AfterValidator(_plain("a group name"))]
-Members = Annotated[list[Annotated[str, AfterValidator(_plain("a country or region"))]], AfterValidator(_no_repeats)]
+GroupName = Annotated[str, _plain_name("a group name")]
+Members = Annotated[list[Annotated[str, _plain_name("a country or region")]], NoRepeats]
 
 
 class Scenario(Strict):
-    name: Line = Field(min_length=1)
-    description: Text = ""
+    """A tariffsim scenario: a proposed tariff schedule (measures, exemptions, preferences, quotas, commitments)
+    applied to trade flows."""
+
+    name: Line = Field(min_length=1, description="Title of the scenario, shown on every report.")
+    description: Text = Field("", description="What the scenario is and where its rates come from.")
     as_of: dt.date | None = Field(None, description="Evaluate dated instruments as of this date.")
     groups: dict[GroupName, Members] = Field(default_factory=dict, description="Named groups of countries, e.g. {ASEAN = [...]}.")
-    data: DataSection = DataSection()
-    model: ModelSection = ModelSection()
-    elasticities: Elasticities = Elasticities()
-    measures: list[Measure] = Field(default_factory=list)
-    exemptions: list[Exemption] = Field(default_factory=list)
-    preferences: list[Preference] = Field(default_factory=list)
-    quotas: list[Quota] = Field(default_factory=list)
-    commitments: list[Commitment] = Field(default_factory=list)
+    data: DataSection = Field(DataSection(), description="The trade flows: a bundled dataset or your own file.")
+    model: ModelSection = Field(ModelSection(), description="The economic model (docs/MODELS.md).")
+    elasticities: Elasticities = Field(Elasticities(), description="Elasticities: defaults and overrides.")
+    measures: list[Measure] = Field(default_factory=list, description="Tariff measures ([[measures]]).")
+    exemptions: list[Exemption] = Field(default_factory=list, description="Exemptions from measures ([[exemptions]]).")
+    preferences: list[Preference] = Field(default_factory=list, description="Preferential rates ([[preferences]]).")
+    quotas: list[Quota] = Field(default_factory=list, description="Quotas and export restraints ([[quotas]]).")
+    commitments: list[Commitment] = Field(default_factory=list, description="Purchase commitments ([[commitments]]).")
 
     @model_validator(mode="after")
     def _unique_ids(self):
