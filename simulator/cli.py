@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import json
 import os
 import sys
 import traceback
@@ -548,18 +547,14 @@ def calibrate(
 
 
 @app.command()
-def schema():
-    """Print the JSON Schema of the scenario language (for editors)."""
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the schema to this file (e.g. tariffsim.schema.json) instead of stdout.")] = None,
+):
+    """Print the JSON Schema (draft-07) of the scenario language, for editors: the types, ranges and required keys
+    that validate checks (README: Editor support)."""
     with _handled():
-        from .scenario.schema import Scenario
-        doc = Scenario.model_json_schema()
-        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        doc["title"] = "tariffsim scenario"
-        props = doc.setdefault("properties", {})
-        props["extends"] = {"type": "string", "description": "Another scenario file this one overlays (relative path)."}
-        props["disable"] = {"type": "array", "items": {"type": "string"},
-                            "description": "Ids of instruments of the extended scenario to remove."}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        from .scenario import json_schema
+        _emit(output, text=json_schema.text())
 
 
 @data_app.command("list")
