@@ -97,9 +97,12 @@ class _Group(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Help is printed as written (rich_markup_mode=None): rich markup would drop '[data]' from "Override [data] basis" and
+# turn the ':END:' of "START:END:STEP" into an emoji.
+app = typer.Typer(cls=_Group, add_completion=False, rich_markup_mode=None, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
-data_app = typer.Typer(no_args_is_help=True, help="Bundled datasets and their sources.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Bundled datasets and their sources.")
 app.add_typer(data_app, name="data")
 
 # Piped or redirected output gets a fixed width wide enough for the tables.
