@@ -98,9 +98,10 @@ class _Group(TyperGroup):
 
 
 # Help is printed as written (rich_markup_mode=None): rich markup would drop '[data]' from "Override [data] basis" and
-# turn the ':END:' of "START:END:STEP" into an emoji.
+# turn the ':END:' of "START:END:STEP" into an emoji. -h is --help on every command.
+HELP_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(cls=_Group, add_completion=False, rich_markup_mode=None, no_args_is_help=True,
-                  pretty_exceptions_enable=False,
+                  pretty_exceptions_enable=False, context_settings=HELP_SETTINGS,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Bundled datasets and their sources.")
 app.add_typer(data_app, name="data")

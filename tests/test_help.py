@@ -1,4 +1,4 @@
-"""The help of every command is its help text as written: no markup eaten, no emoji."""
+"""The help of every command is its help text as written: no markup eaten, no emoji, and -h as --help."""
 
 from __future__ import annotations
 
@@ -59,3 +59,7 @@ def test_bracketed_words_and_colon_words_survive():
     assert "START:END:STEP" in shown
     assert "Override every file's [data] basis" in _flat(_help("compare", "--help"))
 
+
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=[" ".join(p) or "tariffsim" for p, _ in COMMANDS])
+def test_h_is_help(path):
+    assert _help(*path, "-h") == _help(*path, "--help")
