@@ -100,7 +100,7 @@ class _Group(TyperGroup):
 # Help is printed as written (rich_markup_mode=None): rich markup would drop '[data]' from "Override [data] basis" and
 # turn the ':END:' of "START:END:STEP" into an emoji. -h is --help on every command.
 HELP_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
-app = typer.Typer(cls=_Group, add_completion=False, rich_markup_mode=None, no_args_is_help=True,
+app = typer.Typer(cls=_Group, add_completion=True, rich_markup_mode=None, no_args_is_help=True,
                   pretty_exceptions_enable=False, context_settings=HELP_SETTINGS,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Bundled datasets and their sources.")

@@ -1,8 +1,14 @@
-"""The help of every command is its help text as written: no markup eaten, no emoji, and -h as --help."""
+"""The help of every command is its help text as written (no markup eaten, no emoji), -h is --help, and the shells
+complete commands and options."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -63,3 +69,39 @@ def test_bracketed_words_and_colon_words_survive():
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=[" ".join(p) or "tariffsim" for p, _ in COMMANDS])
 def test_h_is_help(path):
     assert _help(*path, "-h") == _help(*path, "--help")
+
+
+# --- shell completion -----------------------------------------------------------------------------
+
+def _console_script() -> str:
+    script = Path(sys.executable).parent / "tariffsim"
+    found = str(script) if script.exists() else shutil.which("tariffsim")
+    if found is None:
+        pytest.skip("the tariffsim console script is not installed")
+    return found
+
+
+def test_completion_is_offered():
+    shown = _help("--help")
+    assert "--install-completion" in shown and "--show-completion" in shown
+
+
+@pytest.mark.parametrize("shell, says", [("bash", "complete -o default -F _tariffsim_completion tariffsim"),
+                                         ("zsh", "#compdef tariffsim"), ("fish", "complete --command tariffsim")])
+def test_completion_scripts(shell, says):
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}    # the shell named, not detected
+    r = subprocess.run([_console_script(), "--show-completion", shell], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.returncode == 0 and says in r.stdout and "_TARIFFSIM_COMPLETE" in r.stdout, r.stderr
+
+
+def test_completion_completes_commands_and_options():
+    def complete(*words: str) -> list[str]:
+        env = {**os.environ, "_TARIFFSIM_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["tariffsim", *words]),
+               "COMP_CWORD": str(len(words))}
+        r = subprocess.run([_console_script()], capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+    assert complete("da") == ["data"]
+    assert set(complete("data", "")) == {"list", "show", "coverage", "cache", "import"}
+    assert "--format" in complete("run", "--fo")
