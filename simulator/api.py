@@ -229,7 +229,7 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     problems = []
     for name, code in (("importer", importer), ("exporter", exporter)):
         if code not in flows.countries:
-            from .errors import suggest
+            from .countries import suggest
             problems.append(Problem(None, name, f"'{code}' is not a country of {data.id}{suggest(code, flows.countries)}"))
     if hs_prefix != "*" and (msg := hs.prefix_problem(hs_prefix)):
         problems.append(Problem(None, "hs_prefix", msg))

@@ -79,10 +79,15 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes
         known = by_value(codes, lambda c: c in regions or countries.is_iso3(c)).to_numpy(dtype=bool)
+        hints: dict[str, str] = {}
         for i in np.flatnonzero(~known):
+            code = codes.iloc[i]
+            if code not in hints:       # "did you mean 'USA'?" for 'US': once per code, however many rows
+                meant = countries.suggest(code, sorted(regions), valid=countries.is_iso3)
+                hints[code] = f"{meant[2:-1]} Otherwise " if meant.startswith(" (did you mean") else ""
             problems.append(Problem(shown_as, labels[i],
-                                    f"column '{col}': '{codes.iloc[i]}' is neither an ISO3 country code nor a declared region "
-                                    f"(declare regions in the scenario: [data] regions = [\"{codes.iloc[i]}\"])"))
+                                    f"column '{col}': '{code}' is neither an ISO3 country code nor a declared region "
+                                    f"({hints[code]}declare regions in the scenario: [data] regions = [\"{code}\"])"))
     raw_codes = df["hs"].astype(str).str.strip()
     # a code stored as a number ("20130.0", "8.7e3") has lost what it was: its leading zeros, its digits
     as_number = raw_codes.str.fullmatch(r"\d+\.\d*|\d*\.?\d+[eE][+-]?\d+").fillna(False).to_numpy(dtype=bool)
