@@ -110,7 +110,7 @@ app.add_typer(data_app, name="data")
 # emoji=False: text such as "2025-01-01:end:..." is printed as written, not with ':end:' turned into a picture.
 out = Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-STATE = {"debug": False}
+STATE = {"debug": False, "progress": True}
 
 
 class Format(str, Enum):
@@ -183,8 +183,46 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bars (drawn on stderr, and only "
+                                              "when it is a terminal, for draws, large flows files and --path).")] = False,
 ):
     STATE["debug"] = debug
+    STATE["progress"] = not no_progress
+
+
+PROGRESS_ENV = "TARIFFSIM_PROGRESS"      # off: never; on: even when stderr is not a terminal; unset: on a terminal
+
+
+@contextmanager
+def _progress():
+    """Progress bars on stderr while the work inside runs; yields the plain callback the API tells them to
+    (simulator.progress), or None when there are no bars: with --no-progress, TARIFFSIM_PROGRESS=off, or when
+    stderr is not a terminal (pipes, files, CI), unless TARIFFSIM_PROGRESS=on. Nothing goes to stdout, and the bars
+    are cleared when the work is done."""
+    setting = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    forced = setting in ("1", "on", "yes", "true", "always")
+    if not STATE["progress"] or setting in ("0", "off", "no", "false", "never") or not (forced or sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, force_terminal=True if forced else None, highlight=False, emoji=False)
+    bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False)
+    tasks: dict[str, Any] = {}
+
+    def told(task: str, done: int, total: int) -> None:
+        if not tasks:                   # drawn from the first news of long work on, not for short commands
+            bars.start()
+        if task not in tasks:
+            tasks[task] = bars.add_task(printable(task), total=total)
+        bars.update(tasks[task], completed=done, total=total, refresh=True)
+
+    try:
+        yield told
+    finally:
+        if tasks:
+            bars.stop()
 
 
 def _draws(n: int | None, seed: int, dask: str | None):
@@ -281,8 +319,8 @@ def run(
             _run_path(sf, path, fmt, output)
             return
         how_many = _draws(draws, seed, dask)          # before a Dask cluster is started for nothing
-        with _dask_client(dask) as client:
-            result, warnings = api.run(sf, as_of=when, draws=how_many, client=client)
+        with _dask_client(dask) as client, _progress() as progress:
+            result, warnings = api.run(sf, as_of=when, draws=how_many, client=client, progress=progress)
         _warn(warnings)
         if fmt == "table":
             check_finite(result, None)
@@ -325,8 +363,9 @@ def compare(
             _check_basis(basis, scenarios)
             _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
         how_many = _draws(draws, seed, None)          # compare may sweep on Dask without draws
-        with _dask_client(dask) as client:
-            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client)
+        with _dask_client(dask) as client, _progress() as progress:
+            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client,
+                                        progress=progress)
         _warn(warnings)
         from .report import check_finite
         for result in cmp.results:
@@ -345,21 +384,24 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
 
 def _run_path(sf, text: str, fmt: str, output: Path | None):
     from . import api
+    from .report import check_finite
     from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
-    by_date, warnings = api.path(sf, api.dates(start, end, step))
-    _warn(warnings)
-    from .report import check_finite
+    with _progress() as progress:      # the dates are run as the output reads them: the bars until it has all
+        by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
+        _warn(warnings)
 
-    def checked():                      # date by date: the path is never held in memory at once
-        for d, result in by_date:
-            check_finite(result, None)
-            yield d, result
-    series = checked()
-    if fmt == "table":
-        _emit(output, table=path_renderable(series, sf.spec.name))
-    else:
-        _emit(output, text=path_text(series, fmt, {"scenario": sf.spec.name, "file": sf.path.name, "sha256": sf.sha256}))
+        def checked():                  # date by date: the path is never held in memory at once
+            for d, result in by_date:
+                check_finite(result, None)
+                yield d, result
+        series = checked()
+        if fmt == "table":
+            table, written = path_renderable(series, sf.spec.name), None
+        else:
+            table, written = None, path_text(series, fmt, {"scenario": sf.spec.name, "file": sf.path.name,
+                                                           "sha256": sf.sha256})
+    _emit(output, table=table, text=written)
 
 
 def _warn(warnings: list[str], as_errors: bool = False) -> None:
@@ -446,7 +488,8 @@ def validate(
         from . import api
         for f in files:
             try:
-                warnings = api.validate(f)          # the language, the data and the rates; no model solve
+                with _progress() as progress:
+                    warnings = api.validate(f, progress=progress)   # the language, the data, the rates; no solve
                 _warn(warnings, as_errors=strict)
                 if strict and warnings:
                     bad = True
