@@ -719,10 +719,12 @@ def data_import(
 
 
 def main():
-    # UTF-8 whatever the console's encoding (cp949 on Korean Windows): the tables print arrows and minus signs
+    # UTF-8 whatever the console's encoding (cp949 on Korean Windows): the tables print arrows and minus signs. What
+    # UTF-8 cannot encode (a file name of bytes that are no UTF-8, which Python holds as surrogates) is written as an
+    # escape (\udcff), neither as raw bytes that are no UTF-8 nor as a crash.
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
-            stream.reconfigure(encoding="utf-8")
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:                 # Ctrl-C before a command's own handler is in place
