@@ -504,6 +504,37 @@ def validate(
 
 
 @app.command()
+def new(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The scenario file to write, e.g. my-deal.toml.")],
+    base: Annotated[Path | None, typer.Option("--base", help="The scenario to extend (default: scenarios/in-force.toml, "
+                                              "the measures in force, from the source tree).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+):
+    """Write a starter scenario that extends the measures in force, with the ids of the instruments it can override
+    in comments and an example override."""
+    from .errors import InputError, Problem
+    with _handled():
+        from . import api
+        from .report import write_atomic
+        from .scenario import starter
+        if base is None:
+            base = starter.default_base(Path(__file__).resolve().parents[1], Path.cwd())
+            if base is None:
+                raise InputError(Problem(None, "--base", f"no {starter.BASE.as_posix()} (the measures in force) beside "
+                                         "the package or under this folder; give the scenario to extend"))
+        if file.is_dir():
+            raise InputError(Problem(str(file), None, "is a directory; give a file name"))
+        sf = api.load_scenario(base)
+        if any(_same_file(file, p) for p in sf.files):
+            raise InputError(Problem(str(file), None, "is a file the new scenario would extend; choose another file"))
+        if file.exists() and not force:
+            raise InputError(Problem(str(file), None, "exists; give --force to overwrite it"))
+        write_atomic(file, starter.starter(file, sf))
+        err.print(printable(f"wrote {file}: extends {starter.extends_path(file, sf.path)}; tariffsim validate {file} "
+                            "checks it"), markup=False)
+
+
+@app.command()
 def explain(
     files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML file(s); with several, the rate in each is summarised.")],
     importer: Annotated[str, typer.Option("--importer", help="Importing country, e.g. USA.")],

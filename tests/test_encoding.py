@@ -47,6 +47,7 @@ CASES = [
     (["schema"], 0, ""),
     (["validate", "s.toml"], 0, ""),
     (["run", "-h"], 0, ""),
+    (["new", "새.toml", "--force"], 0, ""),                 # 'wrote 새.toml: ...' on stderr
     (["run", "bad.toml"], 1, ""),                          # two problems: 'US' for 'USA', 'UK' for 'GBR'
     (["run", "시나리오.toml"], 1, "시나리오.toml"),          # not found: its name said as written
     (["run", "s.toml", "--bogus"], 2, ""),

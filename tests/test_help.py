@@ -46,7 +46,8 @@ def _help(*args: str) -> str:
 
 def test_every_command_is_listed():
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"", "run", "compare", "validate", "explain", "schema", "data", "data coverage", "data import"} <= names
+    assert {"", "run", "compare", "validate", "explain", "schema", "new", "data", "data coverage",
+            "data import"} <= names
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "tariffsim" for p, _ in COMMANDS])
