@@ -26,6 +26,7 @@ from .models.armington import WarmStart
 from .parameters import Parameters
 from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
+from .progress import Progress, Steps
 from .records import DrawSettings, ElasticitySettings, MeasureSummary, Provenance, instrument_outcome
 from .results import CLOSURE_NOTE, Result
 from .scenario import ScenarioFile, load_scenario, resolve, resolve_elasticities  # noqa: F401 (re-exported)
@@ -38,11 +39,12 @@ if TYPE_CHECKING:
     from .uncertainty import Draws
 
 
-def dataset_for(sf: ScenarioFile) -> Dataset:
+def dataset_for(sf: ScenarioFile, progress: Progress | None = None) -> Dataset:
     d = sf.spec.data
     # a problem with [data] is the file's that set it (a base, maybe), not the top file's
     return load_dataset(d.flows, d.basis, base_dir=sf.data_dir or sf.path.parent, regions=tuple(d.regions),
-                        shown_as=sf.key_origin("data.flows"), market_specific=tuple(d.market_specific))
+                        shown_as=sf.key_origin("data.flows"), market_specific=tuple(d.market_specific),
+                        progress=progress)
 
 
 def with_basis(sf: ScenarioFile, basis: str | None) -> ScenarioFile:
@@ -114,11 +116,13 @@ def _schedule(sf: ScenarioFile, data: Dataset, prep: _Prepared, when: dt.date | 
     return sched, warnings
 
 
-def validate(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None) -> list[str]:
+def validate(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
+             progress: Progress | None = None) -> list[str]:
     """Check a scenario against the language and its data without running the model: its rules, elasticities,
-    rates on its date and what its instruments need of the data. Returns the warnings; raises InputError."""
+    rates on its date and what its instruments need of the data. Returns the warnings; raises InputError.
+    ``progress`` hears of the reading of a flows file (simulator.progress)."""
     sf = _as_file(scenario)
-    data = dataset_for(sf)
+    data = dataset_for(sf, progress)
     prep = _prepare(sf, data.flows)
     sched, warnings = _schedule(sf, data, prep, as_of or sf.spec.as_of)
     check_instruments(data.flows, sched, sf.shown_as)
@@ -138,13 +142,14 @@ def _provenance(sf: ScenarioFile, data: Dataset, when: dt.date | None, solver: S
 
 def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         dataset: Dataset | None = None, draws: Draws | None = None, client=None,
-        prepared: _Prepared | None = None) -> tuple[Result, list[str]]:
+        prepared: _Prepared | None = None, progress: Progress | None = None) -> tuple[Result, list[str]]:
     """Run one scenario. Returns the result and warnings (e.g. a measure that matches no flow).
     With ``draws``, adds percentile bands over elasticity draws (on a Dask ``client`` if given).
-    ``prepared``: the date-independent part, when the same scenario runs on several dates."""
+    ``prepared``: the date-independent part, when the same scenario runs on several dates.
+    ``progress`` hears of the reading of a flows file and of the draws (simulator.progress); it changes nothing."""
     sf = _as_file(scenario)
     spec = sf.spec
-    data = dataset or dataset_for(sf)
+    data = dataset or dataset_for(sf, progress)
     flows = data.flows
     prep = prepared or _prepare(sf, flows)
     plan, params = prep.plan, prep.params
@@ -198,7 +203,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     if draws is not None:
         from .uncertainty import EPS_LOGSD, ETA_LOGSD, DrawProblem, bands, failed, run_draws, sigma_logsd
         problem = DrawProblem(flows, sched, sol, params, spec.model.name, sigma_logsd(flows, mk), sf.shown_as)
-        stacked = run_draws(problem, draws, client)
+        stacked = run_draws(problem, draws, client, progress)
         result = dataclasses.replace(result, bands=bands(result, stacked), provenance=dataclasses.replace(
             result.provenance, draws=DrawSettings(draws.n, draws.seed)))
         result.notes.append(f"Bands: {draws.n} draws (seed {draws.seed}) of the elasticities around their point values: "
@@ -229,7 +234,7 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     problems = []
     for name, code in (("importer", importer), ("exporter", exporter)):
         if code not in flows.countries:
-            from .errors import suggest
+            from .countries import suggest
             problems.append(Problem(None, name, f"'{code}' is not a country of {data.id}{suggest(code, flows.countries)}"))
     if hs_prefix != "*" and (msg := hs.prefix_problem(hs_prefix)):
         problems.append(Problem(None, "hs_prefix", msg))
@@ -290,17 +295,20 @@ def _add_days(d: dt.date, days: int) -> dt.date | None:
         return None
 
 
-def path(scenario, when: list[dt.date]) -> tuple[Iterator[tuple[dt.date, Result]], list[str]]:
+def path(scenario, when: list[dt.date], progress: Progress | None = None) -> tuple[Iterator[tuple[dt.date, Result]], list[str]]:
     """The scenario evaluated on each date (the data is read once), date by date as the caller reads them: a
     result per flow is tens of megabytes on the bundled data, so a daily path over years is never held at once.
-    The warnings are those of the first date, which is run at once (so bad input is reported before any output)."""
+    The warnings are those of the first date, which is run at once (so bad input is reported before any output).
+    ``progress`` hears of the reading of a flows file and of each date done (simulator.progress)."""
     sf = _as_file(scenario)
-    data = dataset_for(sf)
+    data = dataset_for(sf, progress)
     prepared = _prepare(sf, data.flows)
     if not when:
         return iter(()), []
+    steps = Steps(progress, f"{sf.shown_as}: dates", len(when))
     first: Result | None
     first, warnings = run(sf, as_of=when[0], dataset=data, prepared=prepared)
+    steps.advance()
 
     def series() -> Iterator[tuple[dt.date, Result]]:
         nonlocal first
@@ -311,15 +319,19 @@ def path(scenario, when: list[dt.date]) -> tuple[Iterator[tuple[dt.date, Result]
             # a result and its cached headline refer to each other, so only the cycle collector frees the last
             # date's arrays; collect before the next date rather than when the collector's counts say so
             gc.collect()
-            yield d, run(sf, as_of=d, dataset=data, prepared=prepared)[0]
+            result = run(sf, as_of=d, dataset=data, prepared=prepared)[0]
+            steps.advance()
+            yield d, result
     return series(), warnings
 
 
 # -- compare ---------------------------------------------------------------------------------------
 
-def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws=None, client=None):
+def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws=None, client=None,
+            progress: Progress | None = None):
     """Run every scenario (errors in any file are all reported) and put them side by side.
-    With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each."""
+    With a Dask ``client``, the scenarios run as a sweep on the cluster, one task each.
+    ``progress`` hears of the scenarios done, and here of the reading of flows files and of the draws."""
 
     from .comparison import Comparison
     problems, loaded = [], []
@@ -338,12 +350,14 @@ def compare(files, as_of: dt.date | None = None, basis: str | None = None, draws
                                         [draws] * len(loaded), pure=False))
     else:
         runs = []
+        steps = Steps(progress, "scenarios", len(loaded))
         for sf in loaded:
             d = sf.spec.data
             key = (d.flows, d.basis, tuple(d.regions), tuple(d.market_specific), str(sf.data_dir))
             if key not in cache:
-                cache[key] = dataset_for(sf)
-            runs.append(run(sf, as_of=as_of, dataset=cache[key], draws=draws))
+                cache[key] = dataset_for(sf, progress)
+            runs.append(run(sf, as_of=as_of, dataset=cache[key], draws=draws, progress=progress))
+            steps.advance()
     for r, w in runs:
         results.append(r)
         warnings.extend(w)

@@ -96,16 +96,20 @@ class _Group(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# Help is printed as written (rich_markup_mode=None): rich markup would drop '[data]' from "Override [data] basis" and
+# turn the ':END:' of "START:END:STEP" into an emoji. -h is --help on every command.
+HELP_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(cls=_Group, add_completion=True, rich_markup_mode=None, no_args_is_help=True,
+                  pretty_exceptions_enable=False, context_settings=HELP_SETTINGS,
                   help="tariffsim: simulate tariff scenarios on HS-coded trade flows.")
-data_app = typer.Typer(no_args_is_help=True, help="Bundled datasets and their sources.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Bundled datasets and their sources.")
 app.add_typer(data_app, name="data")
 
 # Piped or redirected output gets a fixed width wide enough for the tables.
 # emoji=False: text such as "2025-01-01:end:..." is printed as written, not with ':end:' turned into a picture.
 out = Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-STATE = {"debug": False}
+STATE = {"debug": False, "progress": True}
 
 
 class Format(str, Enum):
@@ -179,8 +183,46 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
     version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bars (drawn on stderr, and only "
+                                              "when it is a terminal, for draws, large flows files and --path).")] = False,
 ):
     STATE["debug"] = debug
+    STATE["progress"] = not no_progress
+
+
+PROGRESS_ENV = "TARIFFSIM_PROGRESS"      # off: never; on: even when stderr is not a terminal; unset: on a terminal
+
+
+@contextmanager
+def _progress():
+    """Progress bars on stderr while the work inside runs; yields the plain callback the API tells them to
+    (simulator.progress), or None when there are no bars: with --no-progress, TARIFFSIM_PROGRESS=off, or when
+    stderr is not a terminal (pipes, files, CI), unless TARIFFSIM_PROGRESS=on. Nothing goes to stdout, and the bars
+    are cleared when the work is done."""
+    setting = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    forced = setting in ("1", "on", "yes", "true", "always")
+    if not STATE["progress"] or setting in ("0", "off", "no", "false", "never") or not (forced or sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, force_terminal=True if forced else None, highlight=False, emoji=False)
+    bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False)
+    tasks: dict[str, Any] = {}
+
+    def told(task: str, done: int, total: int) -> None:
+        if not tasks:                   # drawn from the first news of long work on, not for short commands
+            bars.start()
+        if task not in tasks:
+            tasks[task] = bars.add_task(printable(task), total=total)
+        bars.update(tasks[task], completed=done, total=total, refresh=True)
+
+    try:
+        yield told
+    finally:
+        if tasks:
+            bars.stop()
 
 
 def _draws(n: int | None, seed: int, dask: str | None):
@@ -281,8 +323,8 @@ def run(
             _run_path(sf, path, fmt, output)
             return
         how_many = _draws(draws, seed, dask)          # before a Dask cluster is started for nothing
-        with _dask_client(dask) as client:
-            result, warnings = api.run(sf, as_of=when, draws=how_many, client=client)
+        with _dask_client(dask) as client, _progress() as progress:
+            result, warnings = api.run(sf, as_of=when, draws=how_many, client=client, progress=progress)
         _warn(warnings)
         if fmt == "table":
             check_finite(result, None)
@@ -329,8 +371,9 @@ def compare(
             _check_basis(basis, scenarios)
             _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
         how_many = _draws(draws, seed, None)          # compare may sweep on Dask without draws
-        with _dask_client(dask) as client:
-            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client)
+        with _dask_client(dask) as client, _progress() as progress:
+            cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client,
+                                        progress=progress)
         _warn(warnings)
         from .report import check_finite
         for result in cmp.results:
@@ -353,21 +396,24 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
 
 def _run_path(sf, text: str, fmt: str, output: Path | None):
     from . import api
+    from .report import check_finite
     from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
-    by_date, warnings = api.path(sf, api.dates(start, end, step))
-    _warn(warnings)
-    from .report import check_finite
+    with _progress() as progress:      # the dates are run as the output reads them: the bars until it has all
+        by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
+        _warn(warnings)
 
-    def checked():                      # date by date: the path is never held in memory at once
-        for d, result in by_date:
-            check_finite(result, None)
-            yield d, result
-    series = checked()
-    if fmt == "table":
-        _emit(output, table=path_renderable(series, sf.spec.name))
-    else:
-        _emit(output, text=path_text(series, fmt, {"scenario": sf.spec.name, "file": sf.path.name, "sha256": sf.sha256}))
+        def checked():                  # date by date: the path is never held in memory at once
+            for d, result in by_date:
+                check_finite(result, None)
+                yield d, result
+        series = checked()
+        if fmt == "table":
+            table, written = path_renderable(series, sf.spec.name), None
+        else:
+            table, written = None, path_text(series, fmt, {"scenario": sf.spec.name, "file": sf.path.name,
+                                                           "sha256": sf.sha256})
+    _emit(output, table=table, text=written)
 
 
 def _warn(warnings: list[str], as_errors: bool = False) -> None:
@@ -461,7 +507,8 @@ def validate(
         from . import api
         for f in files:
             try:
-                warnings = api.validate(f)          # the language, the data and the rates; no model solve
+                with _progress() as progress:
+                    warnings = api.validate(f, progress=progress)   # the language, the data, the rates; no solve
                 _warn(warnings, as_errors=strict)
                 if strict and warnings:
                     bad = True
@@ -473,6 +520,37 @@ def validate(
                     err.print(f"error: {_as_shown(p)}", markup=False)
     if bad:
         raise typer.Exit(1)
+
+
+@app.command()
+def new(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The scenario file to write, e.g. my-deal.toml.")],
+    base: Annotated[Path | None, typer.Option("--base", help="The scenario to extend (default: scenarios/in-force.toml, "
+                                              "the measures in force, from the source tree).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+):
+    """Write a starter scenario that extends the measures in force, with the ids of the instruments it can override
+    in comments and an example override."""
+    from .errors import InputError, Problem
+    with _handled():
+        from . import api
+        from .report import write_atomic
+        from .scenario import starter
+        if base is None:
+            base = starter.default_base(Path(__file__).resolve().parents[1], Path.cwd())
+            if base is None:
+                raise InputError(Problem(None, "--base", f"no {starter.BASE.as_posix()} (the measures in force) beside "
+                                         "the package or under this folder; give the scenario to extend"))
+        if file.is_dir():
+            raise InputError(Problem(str(file), None, "is a directory; give a file name"))
+        sf = api.load_scenario(base)
+        if any(_same_file(file, p) for p in sf.files):
+            raise InputError(Problem(str(file), None, "is a file the new scenario would extend; choose another file"))
+        if file.exists() and not force:
+            raise InputError(Problem(str(file), None, "exists; give --force to overwrite it"))
+        write_atomic(file, starter.starter(file, sf))
+        err.print(printable(f"wrote {file}: extends {starter.extends_path(file, sf.path)}; tariffsim validate {file} "
+                            "checks it"), markup=False)
 
 
 @app.command()
@@ -687,10 +765,12 @@ def data_import(
 
 
 def main():
-    # UTF-8 whatever the console's encoding (cp949 on Korean Windows): the tables print arrows and minus signs
+    # UTF-8 whatever the console's encoding (cp949 on Korean Windows): the tables print arrows and minus signs. What
+    # UTF-8 cannot encode (a file name of bytes that are no UTF-8, which Python holds as surrogates) is written as an
+    # escape (\udcff), neither as raw bytes that are no UTF-8 nor as a crash.
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
-            stream.reconfigure(encoding="utf-8")
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:                 # Ctrl-C before a command's own handler is in place

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import cast
@@ -39,6 +39,7 @@ from .headline import Band, Figure
 from .markets import Markets, markets
 from .models import MODELS
 from .parameters import Parameters
+from .progress import Progress, Steps
 from .results import Result
 from .schedule import Schedule
 
@@ -249,16 +250,26 @@ def failed(stacked: dict[str, np.ndarray]) -> int:
     return int(np.isnan(stacked["imports"]).any(axis=1).sum())
 
 
-def run_draws(problem: DrawProblem, draws: Draws, client=None) -> dict[str, np.ndarray]:
-    """All draws, chunk by chunk, here or on a Dask cluster; arrays stacked draw by draw."""
+def run_draws(problem: DrawProblem, draws: Draws, client=None, progress: Progress | None = None) -> dict[str, np.ndarray]:
+    """All draws, chunk by chunk, here or on a Dask cluster; arrays stacked draw by draw. ``progress`` hears of the
+    draws done as their chunks finish (in any order); the chunks are stacked in their own order all the same."""
     chunks = draws.chunks(len(problem.flows))
+    steps = Steps(progress, f"{problem.shown}: draws", draws.n)
     if client is None:
         # numpy releases the interpreter lock in its array loops, so threads use every core
         with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(chunks))) as pool:
-            parts = list(pool.map(lambda chunk: solve_chunk(problem, *chunk), chunks))
+            running = {pool.submit(solve_chunk, problem, *chunk): chunk[0] for chunk in chunks}
+            for done in as_completed(running):
+                steps.advance(running[done])
+            parts = [f.result() for f in running]
     else:
         shared = client.scatter(problem, broadcast=True)
         futures = [client.submit(solve_chunk, shared, count, seed, pure=False) for count, seed in chunks]
+        if progress is not None:
+            from dask.distributed import as_completed as finished
+            count_of = {f.key: count for f, (count, _) in zip(futures, chunks)}
+            for done in finished(futures):
+                steps.advance(count_of[done.key])
         parts = client.gather(futures)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 

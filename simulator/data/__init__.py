@@ -12,6 +12,7 @@ import numpy as np
 from .. import hs
 from ..errors import InputError, Problem, suggest
 from ..flows import Flows
+from ..progress import Progress
 from ..schedule import RateContext
 from . import catalog, kor_usa, shares, user_flows
 
@@ -39,8 +40,9 @@ class Dataset:
 
 def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = None,
                  regions: tuple[str, ...] = (), shown_as: str | None = None,
-                 market_specific: tuple[str, ...] = ()) -> Dataset:
-    """A bundled dataset id, or a path to a CSV/Parquet flows file (relative to ``base_dir``)."""
+                 market_specific: tuple[str, ...] = (), progress: Progress | None = None) -> Dataset:
+    """A bundled dataset id, or a path to a CSV/Parquet flows file (relative to ``base_dir``); ``progress`` hears of
+    the reading of a flows file (simulator.progress)."""
     where = shown_as or "data"
     if spec in BUNDLED:
         basis = basis or kor_usa.DEFAULT_BASIS
@@ -65,7 +67,7 @@ def load_dataset(spec: str, basis: str | None = None, base_dir: Path | None = No
     unknown = [r for r in market_specific if r not in regions]
     if unknown:
         raise InputError(Problem(where, "data.market_specific", f"{', '.join(unknown)} not among data.regions"))
-    flows = user_flows.read(path, frozenset(regions), str(spec), frozenset(market_specific))
+    flows = user_flows.read(path, frozenset(regions), str(spec), frozenset(market_specific), progress)
     return Dataset(str(spec), flows, "as-given", f"values as given in {spec}",
                    [f"Flows as given in {spec}; no benchmark to official totals."])
 

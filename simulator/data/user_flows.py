@@ -15,6 +15,7 @@ import pandas as pd
 from .. import countries, hs
 from ..errors import InputError, Problem, has_control
 from ..flows import RATE_UNKNOWN, Flows
+from ..progress import Progress, Steps
 from .importers.common import by_value, read_csv, require_file
 
 REQUIRED = ("importer", "exporter", "hs", "value")
@@ -23,9 +24,14 @@ MAX_ROW_PROBLEMS = 20
 MAX_VALUE = 1e15       # US$ on one line: world trade is about 3e13 a year
 
 
-def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset()) -> Flows:
+STEPS = 6            # of reading a flows file, told to a progress callback: the file, then the checks of validate
+
+
+def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: frozenset[str] = frozenset(),
+         progress: Progress | None = None) -> Flows:
     if not path.exists():
         raise InputError(Problem(shown_as, None, "flows file not found"))
+    steps = Steps(progress, f"reading {shown_as}", STEPS)
     if path.suffix.lower() in (".parquet", ".pq"):
         require_file(path, shown_as, "a flows file")
         try:
@@ -40,7 +46,8 @@ def read(path: Path, regions: frozenset[str], shown_as: str, market_specific: fr
     else:
         table = read_csv(path, shown_as, "a flows file")     # the importers' reader: one CSV path in the package
         df, labels = table.frame, list(table.labels)
-    return validate(df, regions, shown_as, labels, market_specific)
+    steps.advance()
+    return validate(df, regions, shown_as, labels, market_specific, steps)
 
 
 def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, required: bool, labels: list[str]) -> np.ndarray:
@@ -55,7 +62,8 @@ def _numbers(df: pd.DataFrame, column: str, problems: list, shown_as: str, requi
 
 
 def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: list[str],
-             market_specific: frozenset[str] = frozenset()) -> Flows:
+             market_specific: frozenset[str] = frozenset(), steps: Steps | None = None) -> Flows:
+    steps = steps or Steps(None, "", STEPS)
     given = [str(c) for c in df.columns]
     df.columns = [c.strip().lower() for c in given]
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -79,10 +87,16 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
         codes = df[col].astype(str).str.strip().str.upper()
         df[col] = codes
         known = by_value(codes, lambda c: c in regions or countries.is_iso3(c)).to_numpy(dtype=bool)
+        hints: dict[str, str] = {}
         for i in np.flatnonzero(~known):
+            code = codes.iloc[i]
+            if code not in hints:       # "did you mean 'USA'?" for 'US': once per code, however many rows
+                meant = countries.suggest(code, sorted(regions), valid=countries.is_iso3)
+                hints[code] = f"{meant[2:-1]} Otherwise " if meant.startswith(" (did you mean") else ""
             problems.append(Problem(shown_as, labels[i],
-                                    f"column '{col}': '{codes.iloc[i]}' is neither an ISO3 country code nor a declared region "
-                                    f"(declare regions in the scenario: [data] regions = [\"{codes.iloc[i]}\"])"))
+                                    f"column '{col}': '{code}' is neither an ISO3 country code nor a declared region "
+                                    f"({hints[code]}declare regions in the scenario: [data] regions = [\"{code}\"])"))
+        steps.advance()
     raw_codes = df["hs"].astype(str).str.strip()
     # a code stored as a number ("20130.0", "8.7e3") has lost what it was: its leading zeros, its digits
     as_number = raw_codes.str.fullmatch(r"\d+\.\d*|\d*\.?\d+[eE][+-]?\d+").fillna(False).to_numpy(dtype=bool)
@@ -93,6 +107,7 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
     why = by_value(codes, hs.code_problem).to_numpy()          # the importers' check of a code
     for i in np.flatnonzero(pd.notna(why) & ~as_number):
         problems.append(Problem(shown_as, labels[i], f"column 'hs': {why[i]}"))
+    steps.advance()
 
     value = _numbers(df, "value", problems, shown_as, True, labels)
     for i in np.flatnonzero(value > MAX_VALUE):
@@ -114,6 +129,7 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
         # a blank MFN rate means: no preference known, the base rate is the MFN rate
         fallback = base_rate if base_rate is not None else np.zeros(len(df))
         mfn_rate = np.where(np.isnan(mfn_rate), fallback, mfn_rate)
+    steps.advance()
 
     if problems:
         shown = problems[:MAX_ROW_PROBLEMS]
@@ -129,6 +145,8 @@ def validate(df: pd.DataFrame, regions: frozenset[str], shown_as: str, labels: l
             raise InputError([Problem(shown_as, labels[i], f"column 'unit': '{unit[i]}' holds control characters")
                               for i in bad_unit[:MAX_ROW_PROBLEMS]])
     flags = np.where(unknown_rate, RATE_UNKNOWN, 0).astype(np.uint8) if base_rate is not None else None
-    return Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity, flags,
-                       regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit,
-                       market_specific=market_specific)
+    flows = Flows.build(df.importer, df.exporter, codes.astype("int64"), digits, value, base_rate, quantity, flags,
+                        regions=regions, description=f"flows from {shown_as}", mfn_rate=mfn_rate, unit=unit,
+                        market_specific=market_specific)
+    steps.finish()
+    return flows

@@ -50,7 +50,8 @@ class _Resolver:
                              f"regions are: {_listing(self.known)}")
             else:
                 self.problem(section, index, f"{where}[{j}]",
-                             f"unknown country, region or group '{code}'{suggest(code, valid)}; use an ISO3 code, a region "
+                             f"unknown country, region or group '{code}'{country_codes.suggest(code, valid)}; use an ISO3 "
+                             "code, a region "
                              "of the dataset, a group defined under [groups], or \"*\"")
         return frozenset(out)
 
@@ -94,7 +95,7 @@ class _Resolver:
             for j, code in enumerate(members):
                 if code not in self.known and not country_codes.is_iso3(code):
                     self.problem("groups", None, f"groups.{g}[{j}]", f"unknown country or region '{code}'"
-                                 f"{suggest(code, sorted(self.known))}")
+                                 f"{country_codes.suggest(code, sorted(self.known), valid=country_codes.is_iso3)}")
 
 
 def _listing(names, most: int = 30) -> str:

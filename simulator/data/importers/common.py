@@ -383,7 +383,12 @@ def finish(rows: pd.DataFrame, report: Report, *, concordance=None, hs_revision:
 
     others = sorted({c for c in pd.unique(flows[["importer", "exporter"]].to_numpy().ravel()) if not countries.is_iso3(c)})
     if others:
-        named = ", ".join(f"{c} ({names[c]})" if names and names.get(c) else c for c in others)
+        def label(c: str) -> str:               # 'KR (KOREA, SOUTH; did you mean 'KOR'?)'
+            hint = countries.suggest(c, (), valid=countries.is_iso3)
+            said = [names[c]] if names and names.get(c) else []
+            said += [hint[2:-1]] if hint.startswith(" (did you mean") else []
+            return f"{c} ({'; '.join(said)})" if said else c
+        named = ", ".join(label(c) for c in others)
         quoted = ", ".join(f'"{c}"' for c in others)
         report.notes.append(f"Not ISO3 country codes, kept as the source's mapping gives them: {named}. Declare them in "
                             f"the scenario ([data] regions = [{quoted}]) or edit the mapping file.")
