@@ -309,7 +309,13 @@ def run(
     when = _parse_date(as_of)
     if path is not None and as_of is not None:
         raise typer.BadParameter("use either --as-of or --path", param_hint="--path")
+    if path is not None and (draws is not None or detail is not None):   # never an option silently ignored
+        raise typer.BadParameter("a path reports headline figures by date: it takes no --draws or --detail; "
+                                 "run the dates you need one by one with --as-of", param_hint="--path")
     fmt = _output_format(format, output, excel=path is None)
+    if detail is not None and fmt == "table":
+        raise typer.BadParameter("the per-flow products table is written with -f csv, json, markdown or -o FILE.xlsx, "
+                                 "not on the terminal", param_hint="--detail")
     with _handled():
         from . import api
         from .report import check_finite, render
@@ -349,11 +355,19 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
     dask: Annotated[str | None, typer.Option("--dask", help="Run the scenarios as a sweep on Dask: 'local' or a "
                                                 "scheduler address.")] = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="A column label, one per scenario in order "
+                                                    "(give --label once per file).")] = None,
 ):
     """Run several scenarios and show them side by side, with deltas against the first."""
     when = _parse_date(as_of)
     if len(files) < 2:
         raise typer.BadParameter("give at least two scenario files", param_hint="FILES")
+    if label is not None:
+        if len(label) != len(files):
+            raise typer.BadParameter(f"{len(label)} label(s) for {len(files)} scenario files; give one --label per file",
+                                     param_hint="--label")
+        if len(set(label)) != len(label) or any(not x.strip() for x in label):
+            raise typer.BadParameter("labels must be distinct and not empty", param_hint="--label")
     fmt = _output_format(format, output, excel=True)
     with _handled():
         from . import api
@@ -374,6 +388,9 @@ def compare(
         with _dask_client(dask) as client, _progress() as progress:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client,
                                         progress=progress)
+        if label is not None:
+            import dataclasses
+            cmp = dataclasses.replace(cmp, names=tuple(label))
         _warn(warnings)
         from .report import check_finite
         for result in cmp.results:

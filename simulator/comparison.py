@@ -22,10 +22,13 @@ def _row_order(figures: tuple[Figure, ...]) -> list[Figure]:
 @dataclass(frozen=True)
 class Comparison:
     results: list[Result]
+    names: tuple[str, ...] | None = None     # the user's column labels (compare --label), one per result
 
     @property
     def labels(self) -> list[str]:
-        """Short column labels: the scenario files (unique), else their names."""
+        """Short column labels: the user's, else the scenario files (unique), else numbered files."""
+        if self.names is not None:
+            return list(self.names)
         files = [r.provenance.file for r in self.results]
         return files if len(set(files)) == len(files) else [f"{i + 1}: {f}" for i, f in enumerate(files)]
 
@@ -59,12 +62,11 @@ class Comparison:
                             columns=["figure", "of", *self.labels])
 
     def chapters_that_differ(self, top: int = TOP_CHAPTERS) -> pd.DataFrame:
-        """HS chapters whose new trade differs most from the first scenario's, among headline countries."""
-        keep = set(self.results[0].headline.countries)
+        """HS chapters whose new trade differs most from the first scenario's, across every partner (a change in
+        the EU's or Japan's trade matters as much as Korea's)."""
         frames = []
         for label, r in zip(self.labels, self.results):
             c = r.chapters
-            c = c[c.exporter.isin(keep) & c.importer.isin(keep)]
             frames.append(c.set_index(["exporter", "importer", "chapter", "chapter_name"]).value_new.rename(label))
         wide = pd.concat(frames, axis=1).fillna(0.0)
         first = wide.iloc[:, 0]

@@ -88,7 +88,7 @@ def test_briefing_bands_are_current(root):
     cmp, _ = api.compare([s / "baseline.toml", s / "reciprocal-25.toml", s / "floor-15.toml", s / "exemption.toml"],
                          draws=Draws(200, 1))
     md = render.to_markdown(cmp)
-    assert md[md.index("| Figure (5% – 95%)"):].strip() in text
+    assert md[md.index("| Figure (5% – 95%)"):md.index("### Notes")].strip() in text
 
 
 def test_briefing_sensitivity_table_is_current(root):

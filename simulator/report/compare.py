@@ -122,14 +122,25 @@ def to_markdown(cmp: Comparison) -> str:
     out = [f"## Scenarios compared ({label}; Δ against {cmp.labels[0]})", ""]
     for lab, r in zip(cmp.labels, cmp.results):
         s = r.provenance
-        out.append(f"- `{lab}`: {s.name} (model `{s.model}`, basis `{s.basis}`)")
+        out.append(f"- `{lab}`: {s.name} (model `{s.model}`, basis `{s.basis}`, "
+                   f"{f'as of {s.as_of}' if s.as_of else 'measures as dated in the file'})")
     out.append("")
     tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
     if any(r.bands for r in cmp.results):
         tables_.append(("Uncertainty bands", _band_rows(cmp)))
     for title, (columns, rows) in tables_:
         out += [f"### {title}", "", _md_table(columns, rows), ""]
+    out += ["### Notes", ""] + [f"- {n}" for n in _notes(cmp)] + [""]
     return "\n".join(out)
+
+
+def _notes(cmp: Comparison) -> list[str]:
+    """Every scenario's notes and caveats, once each; a note not shared by all names its scenarios."""
+    order: dict[str, list[str]] = {}
+    for lab, r in zip(cmp.labels, cmp.results):
+        for n in r.notes:
+            order.setdefault(n, []).append(lab)
+    return [n if len(labs) == len(cmp.labels) else f"{n} ({', '.join(labs)})" for n, labs in order.items()]
 
 
 def to_json(cmp: Comparison) -> str:

@@ -98,9 +98,13 @@ def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
 
 
 def path_markdown(df: pd.DataFrame) -> str:
+    """The time path as a Markdown table with the terminal's columns: rates in %, money in US$ billion."""
     from .writers import _md_table
-    fmt = lambda v: "" if v is None or v != v else (f"{v:.6g}" if isinstance(v, float) else str(v))  # noqa: E731
-    return _md_table(list(df.columns), [[fmt(v) for v in row] for row in records(df, index=False)]) + "\n"
+    bn = lambda v: "" if v is None or v != v else f"{v / 1e9:,.2f}"  # noqa: E731
+    rows = [[r.date, f"{r.exporter} → {r.importer}", _r(r.tariff_rate_base), _r(r.tariff_rate_new_base_weights),
+             _r(r.tariff_rate_new), bn(r.value_base), bn(r.value_new), bn(r.exporter_balance_new)] for r in records(df)]
+    return _md_table(["Date", "Flow", "Tariff base", "Tariff (base weights)", "Tariff (new weights)",
+                      "Trade base (US$ bn)", "Trade (US$ bn)", "Exporter's balance (US$ bn)"], rows) + "\n"
 
 
 def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:

@@ -100,9 +100,18 @@ def to_csv(result: Result, detail: str | None = None) -> str:
     return buf.getvalue()
 
 
+def _md_cell(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
 def _md_table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    """A well-formed Markdown table: every row as many cells as the header (checked), pipes in text escaped."""
+    for r in rows:
+        if len(r) != len(headers):
+            raise ValueError(f"Markdown table: {len(r)} cells under {len(headers)} headers ({headers[0]})")
+    lines = ["| " + " | ".join(map(_md_cell, headers)) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
+    lines += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in rows]
     return "\n".join(lines)
 
 
@@ -147,7 +156,7 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         p = result.products
         out += ["### Products", "", _md_table(fields.PRODUCTS.fields, [
             [r.importer, r.exporter, r.hs, bn(r.value_base), bn(r.value_new), f"{r.rate_base:.4f}", f"{r.rate_new:.4f}",
-             f"{r.price_change:+.4f}"] for r in records(p)]), ""]
+             f"{r.price_change:+.4f}", f"{r.wedge_new:.4f}", bn(r.creation), bn(r.diversion)] for r in records(p)]), ""]
     return "\n".join(out)
 
 

@@ -1,0 +1,90 @@
+"""Tables ready for a briefing: Markdown well formed everywhere, human numbers, caveats and dates in compare's
+Markdown, --label, chapters across every partner, and no option silently ignored."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simulator.cli import app
+
+ROOT = Path(__file__).parents[1]
+SMALL = ROOT / "tests" / "user_flows" / "scenario_good.toml"
+IN_FORCE = ROOT / "scenarios" / "in-force.toml"
+RECIPROCAL = ROOT / "scenarios" / "reciprocal-25.toml"
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _cells(line: str) -> int:
+    return len(re.split(r"(?<!\\)\|", line.strip())) - 2          # the pipes at both ends frame the cells
+
+
+def _tables(markdown: str) -> list[list[str]]:
+    blocks, current = [], []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    return blocks + ([current] if current else [])
+
+
+def _assert_well_formed(markdown: str) -> int:
+    tables = _tables(markdown)
+    for t in tables:
+        assert re.fullmatch(r"\|(-{3}:?\|)+|\|(---:?\|)+", t[1]), t[:2]
+        widths = {_cells(line) for line in t}
+        assert len(widths) == 1, (t[0], widths)
+    return len(tables)
+
+
+@pytest.mark.parametrize("args", [
+    ("run", SMALL, "-f", "markdown"),
+    ("run", SMALL, "-f", "markdown", "--detail", "products"),
+    ("run", SMALL, "-f", "markdown", "--draws", "10"),
+    ("run", SMALL, "-f", "markdown", "--path", "2025-01-01:2025-03-01:monthly"),
+    ("compare", SMALL, SMALL, "-f", "markdown"),
+])
+def test_every_markdown_table_is_well_formed(args):
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert _assert_well_formed(result.stdout) >= 1
+
+
+def test_path_markdown_has_human_numbers():
+    out = invoke("run", SMALL, "-f", "markdown", "--path", "2025-01-01:2025-03-01:monthly").stdout
+    assert "e+" not in out and "%" in out and "Date" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("args, option", [
+    (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "--draws", "10"), "--path"),
+    (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "-f", "csv", "--detail", "products"), "--path"),
+    (("run", SMALL, "--detail", "products"), "--detail"),
+    (("compare", SMALL, SMALL, "--label", "only one"), "--label"),
+    (("compare", SMALL, SMALL, "--label", "a", "--label", "a"), "--label"),
+])
+def test_no_option_is_silently_ignored(args, option):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert f"error: {option}:" in result.stderr
+
+
+def test_labels_name_the_columns_and_markdown_carries_dates_and_notes():
+    result = invoke("compare", IN_FORCE, RECIPROCAL, "--label", "In force", "--label", "25%", "-f", "markdown")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    header = next(line for line in out.splitlines() if line.startswith("| Figure"))
+    assert "In force" in header and "25%" in header and "in-force.toml" not in header
+    assert "as of 2025-12-01" in out
+    notes = out.split("### Notes", 1)[1]
+    assert "base rate" in notes                     # the data caveats the terminal shows
+    chapters = out.split("### HS chapters that differ most", 1)[1].split("###", 1)[0]
+    flows = {line.split("|")[1].strip() for line in chapters.splitlines()[2:] if line.startswith("|")}
+    assert any(not f.startswith("KOR") and f != "USA → KOR" for f in flows), flows   # not only Korea–US
