@@ -168,7 +168,7 @@ def balance_figure(results: Sequence[Result], size: tuple[float, float] | None =
         ax.set_xticks(x, [textwrap.fill(_text(s), 22) for s in labels])
         ax.set_xlabel("Scenario")
         _money_axis(ax, "y", f"Balance, exports − imports ({unit})")
-        ax.legend(loc="best")
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2 + drawn_band)
         _finish(fig, title, source_line([r.provenance for r in results]))
     return fig
 
