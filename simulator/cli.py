@@ -641,6 +641,12 @@ class ChartKind(str, Enum):
     balance = "balance"
 
 
+class PathsOf(str, Enum):
+    each = "each"
+    first = "first"
+    none = "none"
+
+
 DEFAULT_PATH = "2025-01-01:2025-12-01:monthly"
 
 
@@ -743,6 +749,40 @@ def plot(
             _warn(warnings)
             fig = charts.figure(kind.value, cmp.results)
         charts.write(output, fig, fmt)
+        err.print(printable(f"wrote {output}"), markup=False)
+
+
+@app.command()
+def report(
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML file(s); deltas are "
+                                                "against the first.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The page to write: .html.")],
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
+    path: Annotated[str, typer.Option("--path", help="The dates of the path charts: START:END:STEP.")] = DEFAULT_PATH,
+    paths: Annotated[PathsOf, typer.Option("--paths", help="Chart the path of each scenario, of the first, or "
+                                              "none.")] = PathsOf.each,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands "
+                                                 "from this many draws of the elasticities.")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
+):
+    """Write a brief of one or more scenarios as one self-contained HTML page: the headline figures 'compare'
+    prints, charts, the measures in force with their legal references, and every warning and note."""
+    when = _parse_date(as_of)
+    _suffix_format(output, {".html": "html", ".htm": "html"})
+    if paths is not PathsOf.none:
+        _parse_path(path)                            # a malformed --path before any scenario runs
+    with _handled():
+        from .report import brief
+        scenarios = _load_scenarios(files, basis, output)
+        cmp, warnings = _compared(scenarios, when, draws, seed)
+        path_tables = []
+        for sf in {"each": scenarios, "first": scenarios[:1], "none": []}[paths.value]:
+            table, provenance, more = _path_table(sf, path)
+            warnings += [w for w in more if w not in warnings]
+            path_tables.append((sf.spec.name, table, provenance))
+        _warn(warnings)
+        brief.write(output, brief.render(cmp, warnings, path_tables))
         err.print(printable(f"wrote {output}"), markup=False)
 
 
