@@ -331,3 +331,12 @@ def test_plot_with_no_balance_to_draw_exit_1(tmp_path):
     result = invoke("plot", "balance", tmp_path / "s.toml", "-o", tmp_path / "b.png")
     assert result.exit_code == 1 and result.stderr.startswith("error: s.toml: ") and "balance" in result.stderr
     assert not (tmp_path / "b.png").exists()
+
+
+def test_one_date_and_a_name_the_font_cannot_draw_are_drawn_without_a_warning(tmp_path):
+    shutil.copy(SMALL.parent / "flows_good.csv", tmp_path / "flows_good.csv")
+    (tmp_path / "k.toml").write_text(SMALL.read_text("utf-8").replace('name = "User flows: two regions"',
+                                                                      'name = "한국 면제"'), "utf-8")
+    result = invoke("plot", "path", tmp_path / "k.toml", "--path", "2025-01-01:2025-01-01:monthly",
+                    "-o", tmp_path / "k.png")
+    assert result.exit_code == 0 and result.stderr.strip() == f"wrote {tmp_path / 'k.png'}", result.output

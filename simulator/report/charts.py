@@ -230,7 +230,8 @@ def chapters_figure(results: Sequence[Result], top: int = TOP_CHAPTERS,
         _money_axis(ax, "x", f"Change in trade value ({unit})")
         ax.margins(x=0.15)
         if len(labels) > 1:
-            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(4, len(labels)))
+            wide = fig.get_size_inches()[0] >= 8
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(4 if wide else 2, len(labels)))
         if data.empty:
             ax.text(0.5, 0.5, "no trade in the data", ha="center", va="center", transform=ax.transAxes)
         _finish(fig, title, source_line([r.provenance for r in results]))
@@ -287,6 +288,9 @@ def _draw_path(ax: Axes, series, looks: dict[str, dict[str, object]]) -> None:
                 **looks[label])   # type: ignore[arg-type]
     if not series:
         ax.text(0.5, 0.5, "no tariff on these dates", ha="center", va="center", transform=ax.transAxes)
+    dates = [d for _, ds, _, _ in series for d in ds]
+    if dates and max(dates) - min(dates) < dt.timedelta(days=7):      # one date, or days: a week either side
+        ax.set_xlim(min(dates) - dt.timedelta(days=7), max(dates) + dt.timedelta(days=7))
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
