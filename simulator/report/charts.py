@@ -156,26 +156,32 @@ def balance_figure(results: Sequence[Result], size: tuple[float, float] | None =
                                                          ("balance_new", NEW_COLOUR, "scenario"))):
                 values = d[column].to_numpy(dtype=float) / div
                 at = x - 0.4 + width * (2 * j + k + 0.5)
-                bars = ax.bar(at, np.nan_to_num(values), width * 0.95, color=colour, alpha=1.0 if j == 0 else 0.6,
-                              label=_text(f"{of}: {what}"), hatch=None if j == 0 else "//")
-                ax.bar_label(bars, labels=["" if v != v else f"{v:,.1f}" for v in values], fontsize=7, padding=2)
+                ax.bar(at, np.nan_to_num(values), width * 0.95, color=colour, alpha=1.0 if j == 0 else 0.6,
+                       label=_text(f"{of}: {what}"), hatch=None if j == 0 else "//")
+                lo = hi = values
                 if column == "balance_new" and d.p5.notna().any():
                     lo, hi = d.p5.to_numpy(dtype=float) / div, d.p95.to_numpy(dtype=float) / div
                     ax.errorbar(at, (lo + hi) / 2, yerr=(hi - lo) / 2, fmt="none", ecolor=BAND_COLOUR, capsize=3,
                                 lw=1, label=None if drawn_band else _band_label(results))
                     drawn_band = True
+                for xi, v, low, high in zip(at, values, lo, hi):    # each value beyond its bar and its band
+                    if v == v:
+                        up = v >= 0
+                        ax.annotate(f"{v:,.1f}", (xi, np.nanmax([v, high]) if up else np.nanmin([v, low])),
+                                    xytext=(0, 2 if up else -2), textcoords="offset points", ha="center",
+                                    va="bottom" if up else "top", fontsize=7)
         ax.axhline(0, color="#333333", lw=0.8)
         ax.set_xticks(x, [textwrap.fill(_text(s), 22) for s in labels])
         ax.set_xlabel("Scenario")
         _money_axis(ax, "y", f"Balance, exports − imports ({unit})")
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2 + drawn_band)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
         _finish(fig, title, source_line([r.provenance for r in results]))
     return fig
 
 
 def _band_label(results: Sequence[Result]) -> str:
     d = next((r.provenance.draws for r in results if r.provenance.draws is not None), None)
-    return "5–95% band" + (f" ({d.n} draws of the elasticities, seed {d.seed})" if d else "")
+    return "5–95% band" + (f", {d.n} draws (seed {d.seed})" if d else "")
 
 
 # -- chapters ------------------------------------------------------------------------------------
