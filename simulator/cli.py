@@ -714,11 +714,12 @@ def plot(
     files: Annotated[list[Path], typer.Argument(metavar="SCENARIO...", help="Scenario TOML file(s); a path chart "
                                                 "takes one.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The chart file: .png or .svg.")],
-    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's data basis: "
+                                                 "census-2024, kcs-2024 or itemised.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD); "
                                                  "not with a path.")] = None,
-    path: Annotated[str | None, typer.Option("--path", help=f"The dates of a path chart: START:END:STEP (default "
-                                                f"{DEFAULT_PATH}).")] = None,
+    path: Annotated[str | None, typer.Option("--path", help=f"The dates of a path chart: start, end and step, e.g. "
+                                                f"{DEFAULT_PATH} (the default).")] = None,
     draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Draw the 5-95% bands of this "
                                                  "many draws of the elasticities on the balance chart.")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
@@ -757,9 +758,11 @@ def report(
     files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML file(s); deltas are "
                                                 "against the first.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The page to write: .html.")],
-    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's [data] basis.")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's data basis: "
+                                                 "census-2024, kcs-2024 or itemised.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
-    path: Annotated[str, typer.Option("--path", help="The dates of the path charts: START:END:STEP.")] = DEFAULT_PATH,
+    path: Annotated[str, typer.Option("--path", help="The dates of the path charts: start, end and step (daily, "
+                                         "weekly, monthly, quarterly or yearly).")] = DEFAULT_PATH,
     paths: Annotated[PathsOf, typer.Option("--paths", help="Chart the path of each scenario, of the first, or "
                                               "none.")] = PathsOf.each,
     draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands "
