@@ -678,13 +678,13 @@ def _load_scenarios(files: list[Path], basis: str | None, output: Path) -> list:
     return scenarios
 
 
-def _path_table(sf, text: str):
+def _path_table(sf, text: str, progress=None):
     """A scenario's path table on the dates of a --path, the provenance of its first date, and its warnings."""
     from . import api
     from .report import check_finite
     from .report.explain import path_frame
     start, end, step = _parse_path(text)
-    by_date, warnings = api.path(sf, api.dates(start, end, step))
+    by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
     first: list = []
 
     def checked():                      # date by date: the path is never held in memory at once
@@ -697,10 +697,10 @@ def _path_table(sf, text: str):
     return table, (first[0] if first else None), warnings
 
 
-def _compared(scenarios: list, when: dt.date | None, draws: int | None, seed: int):
+def _compared(scenarios: list, when: dt.date | None, draws: int | None, seed: int, progress=None):
     from . import api
     from .report import check_finite
-    cmp, warnings = api.compare(scenarios, as_of=when, draws=_draws(draws, seed, None))
+    cmp, warnings = api.compare(scenarios, as_of=when, draws=_draws(draws, seed, None), progress=progress)
     for result in cmp.results:
         check_finite(result, None)
     return cmp, warnings
@@ -741,14 +741,14 @@ def plot(
     with _handled():
         from .report import charts
         scenarios = _load_scenarios(files, basis, output)
-        if kind is ChartKind.path:
-            table, provenance, warnings = _path_table(scenarios[0], path or DEFAULT_PATH)
-            _warn(warnings)
-            fig = charts.path_figure(table, scenarios[0].spec.name, provenance)
-        else:
-            cmp, warnings = _compared(scenarios, when, draws, seed)
-            _warn(warnings)
-            fig = charts.figure(kind.value, cmp.results)
+        with _progress() as progress:
+            if kind is ChartKind.path:
+                table, provenance, warnings = _path_table(scenarios[0], path or DEFAULT_PATH, progress)
+            else:
+                cmp, warnings = _compared(scenarios, when, draws, seed, progress)
+        _warn(warnings)
+        fig = (charts.path_figure(table, scenarios[0].spec.name, provenance) if kind is ChartKind.path
+               else charts.figure(kind.value, cmp.results))
         charts.write(output, fig, fmt)
         err.print(printable(f"wrote {output}"), markup=False)
 
@@ -778,12 +778,13 @@ def report(
     with _handled():
         from .report import brief
         scenarios = _load_scenarios(files, basis, output)
-        cmp, warnings = _compared(scenarios, when, draws, seed)
-        path_tables = []
-        for sf in {"each": scenarios, "first": scenarios[:1], "none": []}[paths.value]:
-            table, provenance, more = _path_table(sf, path)
-            warnings += [w for w in more if w not in warnings]
-            path_tables.append((sf.spec.name, table, provenance))
+        with _progress() as progress:
+            cmp, warnings = _compared(scenarios, when, draws, seed, progress)
+            path_tables = []
+            for sf in {"each": scenarios, "first": scenarios[:1], "none": []}[paths.value]:
+                table, provenance, more = _path_table(sf, path, progress)
+                warnings += [w for w in more if w not in warnings]
+                path_tables.append((sf.spec.name, table, provenance))
         _warn(warnings)
         brief.write(output, brief.render(cmp, warnings, path_tables))
         err.print(printable(f"wrote {output}"), markup=False)
