@@ -652,6 +652,161 @@ def schema(
         _emit(output, text=json_schema.text())
 
 
+class ChartKind(str, Enum):
+    path = "path"
+    chapters = "chapters"
+    balance = "balance"
+
+
+class PathsOf(str, Enum):
+    each = "each"
+    first = "first"
+    none = "none"
+
+
+DEFAULT_PATH = "2025-01-01:2025-12-01:monthly"
+
+
+def _suffix_format(output: Path, formats: dict[str, str]) -> str:
+    """The output's format from its suffix, of those a command writes; a usage error naming -o otherwise."""
+    fmt = formats.get(output.suffix.lower())
+    if fmt is None:
+        raise typer.BadParameter(f"cannot tell the format from '{output.name}'; use {' or '.join(formats)}",
+                                 param_hint="--output")
+    return fmt
+
+
+def _load_scenarios(files: list[Path], basis: str | None, output: Path) -> list:
+    """Every scenario file loaded (the problems of all of them reported), --basis checked and applied, and -o
+    refused where it names a file the run reads."""
+    from . import api
+    from .errors import InputError
+    scenarios, problems = [], []
+    for f in files:
+        try:
+            scenarios.append(api.load_scenario(f))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    _check_basis(basis, scenarios)
+    scenarios = [api.with_basis(sf, basis) for sf in scenarios]
+    _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
+    return scenarios
+
+
+def _path_table(sf, text: str, progress=None):
+    """A scenario's path table on the dates of a --path, the provenance of its first date, and its warnings."""
+    from . import api
+    from .report import check_finite
+    from .report.explain import path_frame
+    start, end, step = _parse_path(text)
+    by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
+    first: list = []
+
+    def checked():                      # date by date: the path is never held in memory at once
+        for d, result in by_date:
+            check_finite(result, None)
+            if not first:
+                first.append(result.provenance)
+            yield d, result
+    table = path_frame(checked())
+    return table, (first[0] if first else None), warnings
+
+
+def _compared(scenarios: list, when: dt.date | None, draws: int | None, seed: int, progress=None):
+    from . import api
+    from .report import check_finite
+    cmp, warnings = api.compare(scenarios, as_of=when, draws=_draws(draws, seed, None), progress=progress)
+    for result in cmp.results:
+        check_finite(result, None)
+    return cmp, warnings
+
+
+@app.command()
+def plot(
+    kind: Annotated[ChartKind, typer.Argument(metavar="KIND", help="path (the effective tariff by date), chapters "
+                                              "(the HS chapters that move most) or balance (the bilateral balance "
+                                              "before and after).")],
+    files: Annotated[list[Path], typer.Argument(metavar="SCENARIO...", help="Scenario TOML file(s); a path chart "
+                                                "takes one.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The chart file: .png or .svg.")],
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's data basis: "
+                                                 "census-2024, kcs-2024 or itemised.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD); "
+                                                 "not with a path.")] = None,
+    path: Annotated[str | None, typer.Option("--path", help=f"The dates of a path chart: start, end and step, e.g. "
+                                                f"{DEFAULT_PATH} (the default).")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Draw the 5-95% bands of this "
+                                                 "many draws of the elasticities on the balance chart.")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
+):
+    """Draw a chart of one or more scenarios to a PNG or SVG file, with its data source on the bottom line."""
+    when = _parse_date(as_of)
+    fmt = _suffix_format(output, {".png": "png", ".svg": "svg"})
+    if kind is ChartKind.path:
+        if len(files) != 1:
+            raise typer.BadParameter("a path chart is of one scenario: give one file ('tariffsim report' charts "
+                                     "the path of each)", param_hint="SCENARIO")
+        if as_of is not None:
+            raise typer.BadParameter("use either --as-of or --path", param_hint="--path")
+    elif path is not None:
+        raise typer.BadParameter("the dates of a path are for 'plot path'", param_hint="--path")
+    if draws is not None and kind is not ChartKind.balance:
+        raise typer.BadParameter("the bands of the draws are drawn on the balance chart: use 'plot balance'",
+                                 param_hint="--draws")
+    with _handled():
+        from .report import charts
+        scenarios = _load_scenarios(files, basis, output)
+        with _progress() as progress:
+            if kind is ChartKind.path:
+                table, provenance, warnings = _path_table(scenarios[0], path or DEFAULT_PATH, progress)
+            else:
+                cmp, warnings = _compared(scenarios, when, draws, seed, progress)
+        _warn(warnings)
+        fig = (charts.path_figure(table, scenarios[0].spec.name, provenance) if kind is ChartKind.path
+               else charts.figure(kind.value, cmp.results))
+        charts.write(output, fig, fmt)
+        err.print(printable(f"wrote {output}"), markup=False)
+
+
+@app.command()
+def report(
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Scenario TOML file(s); deltas are "
+                                                "against the first.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The page to write: .html.")],
+    basis: Annotated[str | None, typer.Option("--basis", help="Override every file's data basis: "
+                                                 "census-2024, kcs-2024 or itemised.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
+    path: Annotated[str, typer.Option("--path", help="The dates of the path charts: start, end and step (daily, "
+                                         "weekly, monthly, quarterly or yearly).")] = DEFAULT_PATH,
+    paths: Annotated[PathsOf, typer.Option("--paths", help="Chart the path of each scenario, of the first, or "
+                                              "none.")] = PathsOf.each,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands "
+                                                 "from this many draws of the elasticities.")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws, 0 or more.")] = 0,
+):
+    """Write a brief of one or more scenarios as one self-contained HTML page: the headline figures 'compare'
+    prints, charts, the measures in force with their legal references, and every warning and note."""
+    when = _parse_date(as_of)
+    _suffix_format(output, {".html": "html", ".htm": "html"})
+    if paths is not PathsOf.none:
+        _parse_path(path)                            # a malformed --path before any scenario runs
+    with _handled():
+        from .report import brief
+        scenarios = _load_scenarios(files, basis, output)
+        with _progress() as progress:
+            cmp, warnings = _compared(scenarios, when, draws, seed, progress)
+            path_tables = []
+            for sf in {"each": scenarios, "first": scenarios[:1], "none": []}[paths.value]:
+                table, provenance, more = _path_table(sf, path, progress)
+                warnings += [w for w in more if w not in warnings]
+                path_tables.append((sf.spec.name, table, provenance))
+        _warn(warnings)
+        brief.write(output, brief.render(cmp, warnings, path_tables))
+        err.print(printable(f"wrote {output}"), markup=False)
+
+
 @data_app.command("list")
 def data_list():
     """List the bundled datasets and files with their sources and licences."""

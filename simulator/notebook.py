@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import api, comparison
+from .records import Provenance
 from .results import Result
 
 if TYPE_CHECKING:
@@ -166,11 +167,12 @@ class PathResult:
     name: str
     table: pd.DataFrame
     warnings: list[str]
+    provenance: Provenance | None = None      # the first date's: the chart's source line names its data
 
     def plot(self) -> Figure:
         """The effective tariff through time, a step chart per partner."""
         from .report import charts
-        return charts.path_figure(self.table, self.name)
+        return charts.path_figure(self.table, self.name, self.provenance)
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,7 +220,15 @@ def path(scenario: str | Path, start: dt.date | str, end: dt.date | str, step: s
     first, last = _date(start, "start"), _date(end, "end")
     assert first is not None and last is not None, "dates are required arguments"
     series, warnings = api.path(sf, api.dates(first, last, step))
-    return PathResult(sf.spec.name, path_frame(list(series)), warnings)
+    provenance: list[Provenance] = []
+
+    def noted():
+        for d, result in series:
+            if not provenance:
+                provenance.append(result.provenance)
+            yield d, result
+    table = path_frame(noted())
+    return PathResult(sf.spec.name, table, warnings, provenance[0] if provenance else None)
 
 
 def explain(scenario: str | Path, importer: str, exporter: str, hs: str, *,
