@@ -373,17 +373,7 @@ def compare(
         from . import api
         from .report import compare as render_compare
         if output is not None or basis is not None:
-            from .errors import InputError
-            scenarios, problems = [], []
-            for f in files:
-                try:
-                    scenarios.append(api.load_scenario(f))
-                except InputError as exc:
-                    problems.extend(exc.problems)
-            if problems:
-                raise InputError(problems)
-            _check_basis(basis, scenarios)
-            _refuse_inputs(output, [p for sf in scenarios for p in sf.inputs()])
+            _load_scenarios(files, basis, output)          # every file's problems, --basis and -o checked first
         how_many = _draws(draws, seed, None)          # compare may sweep on Dask without draws
         with _dask_client(dask) as client, _progress() as progress:
             cmp, warnings = api.compare(files, as_of=when, basis=basis, draws=how_many, client=client,
@@ -676,7 +666,7 @@ def _suffix_format(output: Path, formats: dict[str, str]) -> str:
     return fmt
 
 
-def _load_scenarios(files: list[Path], basis: str | None, output: Path) -> list:
+def _load_scenarios(files: list[Path], basis: str | None, output: Path | None) -> list:
     """Every scenario file loaded (the problems of all of them reported), --basis checked and applied, and -o
     refused where it names a file the run reads."""
     from . import api
