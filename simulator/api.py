@@ -257,7 +257,8 @@ def explain(scenario, importer: str, exporter: str, hs_prefix: str, as_of: dt.da
     sched = compile_schedule(sub, plan, when, ctx=data.rate_context, tracer=tracer)
     out = [{"importer": importer, "exporter": exporter, "hs": sub.hs_text(k), "value": float(sub.value[k]),
             "rate_base": float(sched.t0[k]), "rate_scenario": float(sched.t1_static[k]),
-            "wedge_ntm": float(sched.ntm1[k]), "steps": tracer.of_flow(k)} for k in range(len(sub))]
+            "wedge_ntm": float(sched.ntm1[k]), "steps": tracer.of_flow(k)}
+           for k in np.argsort(-sub.value, kind="stable")]      # largest first (a subset keeps the data's order)
     return Explanation(sf.spec.name, when, out, int(mask.sum()))
 
 

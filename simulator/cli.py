@@ -567,15 +567,22 @@ def explain(
     exporter: Annotated[str, typer.Option("--exporter", help="Exporting country, e.g. KOR.")],
     hs: Annotated[str, typer.Option("--hs", help="HS prefix, e.g. 8703 (every flow under it is explained).")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate dated instruments on this date (YYYY-MM-DD).")] = None,
-    format: Annotated[Format | None, typer.Option("--format", "-f", help="table (default) or json.")] = None,
+    format: Annotated[Format | None, typer.Option("--format", "-f", help="table (default), json, csv or markdown.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Explain at most this many flows (largest first).")] = 20,
 ):
     """Show every preference, measure, exemption and stacking rule that set one flow's rate, in order."""
     when = _parse_date(as_of)
+    if format is not None and format.value == "xlsx":
+        raise typer.BadParameter("explain prints a table, json, csv or markdown", param_hint="--format")
     with _handled():
         from . import api
         from .report.explain import explanation_json, explanation_renderable, history_json, history_renderable
         explanations = [api.explain(f, importer.upper(), exporter.upper(), hs, when, limit) for f in files]
+        if format is not None and format.value in ("csv", "markdown"):
+            from .report.explain import explanations_csv, explanations_markdown
+            render = explanations_csv if format.value == "csv" else explanations_markdown
+            sys.stdout.write(render(explanations, [f.name for f in files]))
+            return
         as_json = format is not None and format.value == "json"
         if len(explanations) == 1:
             if as_json:

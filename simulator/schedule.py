@@ -426,15 +426,18 @@ def compile_schedule(flows: Flows, plan: Plan, as_of: dt.date | None = None, ctx
     if by_kind["set"]:
         set_rate: np.ndarray = np.full(n, -np.inf)
         set_cov: np.ndarray = np.zeros(n)
-        for m in by_kind["set"]:
+        set_by = np.full(n, -1)              # which set measure won each flow (for explain)
+        for i, m in enumerate(by_kind["set"]):
             c = _as_float(cov[m.id].dense())
             rate = _given(m.rate, m, "rate")
             better = (c > 0) & (rate > set_rate)
             set_rate, set_cov = np.where(better, rate, set_rate), np.where(better, c, set_cov)
+            set_by = np.where(better, i, set_by)
         safe_rate = np.where(set_cov > 0, set_rate, 0.0)
         base = np.where(set_cov > 0, set_cov * safe_rate + (1 - set_cov) * base, base)
         if tracer is not None:
-            tracer.set_rates(base, set_rate, set_cov)
+            ids = [m.id for m in by_kind["set"]]
+            tracer.set_rates(base, set_rate, set_cov, [ids[k] if k >= 0 else "" for k in set_by])
     for kind in ("cut", "swiss", "cap"):
         for m in by_kind[kind]:
             rows, c = cov[m.id].rows, cov[m.id].values()

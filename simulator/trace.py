@@ -101,10 +101,13 @@ class ScheduleTracer:
                               for h, s in zip(hit, _shares(own[mid]))]
                     self.steps.append(Step(f"{mid} excludes {other}", self._no_rate(), hit, detail))
 
-    def set_rates(self, base: np.ndarray, set_rate: np.ndarray, set_cov: np.ndarray) -> None:
+    def set_rates(self, base: np.ndarray, set_rate: np.ndarray, set_cov: np.ndarray, winner: list[str]) -> None:
+        """The set measures' step: where several cover a flow the highest rate wins; ``winner`` names it per flow."""
         hit = set_cov > 0
-        self.steps.append(Step("set", base.copy(), hit,
-                               [f"set to {r:.4g} on {c:.0%}" if h else "" for h, r, c in zip(hit, set_rate, set_cov)]))
+        won = sorted({w for w, h in zip(winner, hit) if h})
+        self.steps.append(Step(f"set {', '.join(won)}", base.copy(), hit,
+                               [f"{w}: set to {r:.4g} on {c:.0%}" if h else ""
+                                for h, r, c, w in zip(hit, set_rate, set_cov, winner)]))
 
     def base_change(self, m: MeasureRule, cover: Cover, base: np.ndarray) -> None:
         hit = cover.dense() > 0

@@ -88,3 +88,24 @@ def test_labels_name_the_columns_and_markdown_carries_dates_and_notes():
     chapters = out.split("### HS chapters that differ most", 1)[1].split("###", 1)[0]
     flows = {line.split("|")[1].strip() for line in chapters.splitlines()[2:] if line.startswith("|")}
     assert any(not f.startswith("KOR") and f != "USA → KOR" for f in flows), flows   # not only Korea–US
+
+
+def test_explain_lists_the_largest_flows_first():
+    import json
+    doc = json.loads(invoke("explain", IN_FORCE, "--importer", "USA", "--exporter", "KOR", "--hs", "8703",
+                            "-f", "json").stdout)
+    values = [f["value"] for f in doc["flows"]]
+    assert len(values) > 2 and values == sorted(values, reverse=True)
+
+
+def test_explain_names_the_set_measure_and_writes_csv_and_markdown():
+    import csv
+    import io
+    out = invoke("explain", SMALL, "--importer", "USA", "--exporter", "KOR", "--hs", "85", "-f", "csv")
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["step"] for r in rows][:2] == ["base rate in the data", "set us-kor-85"]
+    assert float(rows[-1]["rate_after"]) == pytest.approx(0.10)
+    md = invoke("explain", SMALL, SMALL, "--importer", "USA", "--exporter", "KOR", "--hs", "85", "-f", "markdown")
+    assert md.exit_code == 0 and "set us-kor-85" in md.stdout and "Rate by scenario" in md.stdout
+    assert _assert_well_formed(md.stdout) == 3

@@ -44,6 +44,39 @@ def explanation_json(ex) -> str:
     return json.dumps(_explanation_dict(ex), indent=2) + "\n"
 
 
+def explanations_csv(explanations, files: list[str]) -> str:
+    """Every step of every explained flow as one long table: a row per scenario file, flow and step."""
+    rows = [{"file": name, "as_of": ex.as_of.isoformat() if ex.as_of else "", "importer": f["importer"],
+             "exporter": f["exporter"], "hs": f["hs"], "value": f["value"], "order": i + 1, "step": st["step"],
+             "rate_after": st["rate"], "detail": st["detail"]}
+            for name, ex in zip(files, explanations) for f in ex.flows
+            for i, st in enumerate([*f["steps"], {"step": "scenario rate (before quotas and commitments)",
+                                                  "rate": f["rate_scenario"], "detail": ""}])]
+    return pd.DataFrame(rows).to_csv(index=False)
+
+
+def explanations_markdown(explanations, files: list[str]) -> str:
+    """A Markdown table per explained flow (largest first), and the rate in each scenario when there are several."""
+    from .writers import _md_table
+    out = []
+    for name, ex in zip(files, explanations):
+        out += [f"## {ex.scenario}", "", f"`{name}` · as of {ex.as_of or 'all dates'} · {len(ex.flows)} of "
+                f"{ex.total_matched} matching flow(s), largest first", ""]
+        for f in ex.flows:
+            rows = [[st["step"], _r(st["rate"]), st["detail"]] for st in f["steps"]]
+            rows.append(["**scenario rate** (before quotas and commitments)", _r(f["rate_scenario"]),
+                         f"base {_r(f['rate_base'])}"])
+            out += [f"### {f['exporter']} → {f['importer']} HS {f['hs']} (base value ${f['value'] / 1e6:,.1f} m)", "",
+                    _md_table(["Step", "Rate after", "How"], rows), ""]
+    if len(explanations) > 1:
+        codes = list(dict.fromkeys(f["hs"] for ex in explanations for f in ex.flows))
+        rows = [[name, str(ex.as_of or "all dates"), *[_r({f["hs"]: f["rate_scenario"] for f in ex.flows}.get(c))
+                                                        for c in codes]] for name, ex in zip(files, explanations)]
+        out += ["### Rate by scenario (before quotas and commitments)", "",
+                _md_table(["Scenario", "As of", *[f"HS {c}" for c in codes]], rows), ""]
+    return "\n".join(out)
+
+
 def history_renderable(explanations, files: list[str]) -> Table:
     """The rate of each explained flow in each scenario, side by side."""
     codes = list(dict.fromkeys(f["hs"] for ex in explanations for f in ex.flows))
