@@ -109,3 +109,14 @@ def test_explain_names_the_set_measure_and_writes_csv_and_markdown():
     md = invoke("explain", SMALL, SMALL, "--importer", "USA", "--exporter", "KOR", "--hs", "85", "-f", "markdown")
     assert md.exit_code == 0 and "set us-kor-85" in md.stdout and "Rate by scenario" in md.stdout
     assert _assert_well_formed(md.stdout) == 3
+
+
+def test_run_table_and_markdown_show_the_trade_each_measure_covers():
+    import json
+    doc = json.loads(invoke("run", SMALL, "-f", "json").stdout)
+    live = sorted((m for m in doc["measures"] if m["in_force"]), key=lambda m: (-m["value_base"], m["id"]))
+    for fmt in ("table", "markdown"):
+        out = invoke("run", SMALL, "-f", fmt).stdout
+        section = out[out.index("Measures in force that cover most trade"):]
+        positions = [section.index(m["id"]) for m in live]
+        assert positions == sorted(positions), fmt              # most trade first

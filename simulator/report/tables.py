@@ -64,3 +64,19 @@ def band_rows(result: Result) -> list[list[str]]:
             return "n/a" if x != x else (f"{x * 100:.2f}%" if rate else money(x, div))
         rows.append([b.figure, b.of, fmt(b.p5), fmt(b.p50), fmt(b.p95)])
     return rows
+
+
+TOP_MEASURES = 10
+
+
+def measures_title(result: Result) -> str:
+    n = sum(m.in_force for m in result.measures)
+    return f"Measures in force that cover most trade (top {min(TOP_MEASURES, n)} of {n})"
+
+
+def measure_rows(result: Result) -> list[list[str]]:
+    """The measures in force that cover most base-year trade: id, kind, rate, trade covered, legal reference."""
+    div, _ = money_unit(result)
+    live = sorted((m for m in result.measures if m.in_force), key=lambda m: (-m.value_base, m.id))[:TOP_MEASURES]
+    return [[m.id, m.kind, "" if m.rate is None else pct(m.rate), money(m.value_base, div),
+             m.reference if len(m.reference) <= 60 else m.reference[:59] + "…"] for m in live]

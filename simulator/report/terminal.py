@@ -19,7 +19,8 @@ def _pct(new: float, base: float) -> str:
 def _table(title: str, columns: list[str]) -> Table:
     t = Table(title=title, title_justify="left", title_style="bold")
     for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 or c in ("Chapter", "Kind", "Regime", "Rate", "Detail", "Figure", "Of") else "right")
+        t.add_column(c, justify="left" if i == 0 or c in ("Chapter", "Kind", "Regime", "Rate", "Detail", "Figure", "Of", "Reference")
+                     else "right")
     return t
 
 
@@ -72,6 +73,13 @@ def renderable(result: Result) -> Group:
         t.add_row(f"{r.exporter} → {r.importer}", f"{r.chapter} {name}", _bn(r.value_base), _bn(r.value_new),
                   _bn(r.change))
     parts.append(t)
+
+    rows = tables.measure_rows(result)
+    if rows:
+        t = _table(tables.measures_title(result), ["Id", "Kind", "Rate", "Trade covered", "Reference"])
+        for r in rows:
+            t.add_row(*r)
+        parts.append(t)
 
     if result.bands:
         t = _table(tables.draws_title(result), ["Figure", "Of", "5%", "50%", "95%"])

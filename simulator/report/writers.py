@@ -145,6 +145,10 @@ def to_markdown(result: Result, detail: str | None = None) -> str:
         ["Flow", "Chapter", "Base", "Scenario", "Change"], [
             [f"{r.exporter} → {r.importer}", f"{r.chapter} {r.chapter_name}", bn(r.value_base), bn(r.value_new), bn(r.change)]
             for r in records(head.chapters)]), ""]
+    rows = tables.measure_rows(result)
+    if rows:
+        out += [f"### {tables.measures_title(result)}", "",
+                _md_table(["Id", "Kind", "Rate", "Trade covered", "Reference"], rows), ""]
     if result.bands:
         out += [f"### {tables.draws_title(result)}", "",
                 _md_table(["Figure", "Of", "5%", "50%", "95%"], tables.band_rows(result)), ""]
