@@ -107,7 +107,9 @@ app.add_typer(data_app, name="data")
 
 # Piped or redirected output gets a fixed width wide enough for the tables.
 # emoji=False: text such as "2025-01-01:end:..." is printed as written, not with ':end:' turned into a picture.
-out = Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 132)
+# piped output keeps a fixed width (132) unless COLUMNS says otherwise; a terminal is measured
+out = Console(highlight=False, soft_wrap=False, emoji=False,
+              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 132)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 STATE = {"debug": False, "progress": True}
 
@@ -388,6 +390,9 @@ def compare(
         if fmt == "xlsx":
             from .report import excel
             _write_workbook(output, excel.comparison_workbook(cmp, warnings))
+            return
+        if fmt == "table":       # long where the terminal is narrow; a file at a fixed width
+            _emit(output, table=render_compare.renderable(cmp, width=None if output else out.width), width=160)
             return
         _emit_with(render_compare, cmp, fmt, output, width=160)
 

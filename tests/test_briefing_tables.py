@@ -120,3 +120,21 @@ def test_run_table_and_markdown_show_the_trade_each_measure_covers():
         section = out[out.index("Measures in force that cover most trade"):]
         positions = [section.index(m["id"]) for m in live]
         assert positions == sorted(positions), fmt              # most trade first
+
+
+def test_compare_fits_80_columns_with_every_figure():
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "COLUMNS": "80"}
+    wide = subprocess.run([sys.executable, "-m", "simulator.cli", "compare", *[str(SMALL)] * 4, "--draws", "10"],
+                          capture_output=True, text=True, env={**env, "COLUMNS": "200"}, timeout=300)
+    narrow = subprocess.run([sys.executable, "-m", "simulator.cli", "compare", *[str(SMALL)] * 4, "--draws", "10"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert narrow.returncode == 0 == wide.returncode, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert max(map(len, wide.stdout.splitlines())) > 80           # the side-by-side layout needs more
+    numbers = lambda text: sorted(re.findall(r"[-+]?\d[\d,]*\.\d\d", text))  # noqa: E731
+    assert numbers(narrow.stdout) and set(numbers(wide.stdout)) <= set(numbers(narrow.stdout))
+    assert "A = 1: scenario_good.toml" in narrow.stdout

@@ -13,6 +13,7 @@ import pytest
 
 FLOWS = ("importer,exporter,hs,value,base_rate\n"
          "USA,KOR,870323,1000,0.025\nUSA,JPN,870323,800,0.025\nKOR,USA,020130,500,0.40\n")
+ROOT = Path(__file__).parents[1]
 NAME = "한국 — 자동차 25%"          # a name a console in cp949 or ASCII could not print, were it not UTF-8
 
 
@@ -47,7 +48,8 @@ CASES = [
     (["schema"], 0, ""),
     (["validate", "s.toml"], 0, ""),
     (["run", "-h"], 0, ""),
-    (["new", "새.toml", "--force"], 0, ""),                 # 'wrote 새.toml: ...' on stderr
+    # 'wrote 새.toml: ...' on stderr; the base named, as an installed copy has no scenarios beside it
+    (["new", "새.toml", "--force", "--base", str(ROOT / "scenarios" / "in-force.toml")], 0, ""),
     (["run", "bad.toml"], 1, ""),                          # two problems: 'US' for 'USA', 'UK' for 'GBR'
     (["run", "시나리오.toml"], 1, "시나리오.toml"),          # not found: its name said as written
     (["run", "s.toml", "--bogus"], 2, ""),

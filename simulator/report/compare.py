@@ -88,16 +88,42 @@ def _band_rows(cmp: Comparison) -> tuple[list[str], list[list[str]]]:
     return ["Figure (5% – 95%)", *cmp.labels], rows
 
 
-def renderable(cmp: Comparison) -> Group:
+NARROW = 120      # below this console width a comparison is printed long: a row per figure and scenario
+
+
+def _long(columns: list[str], rows: list[list[str]], keys: int, letters: list[str]) -> tuple[list[str], list[list[str]]]:
+    """A wide side-by-side table as a narrow one: each row's ``keys`` leading cells on a line of their own, then a
+    line per scenario (its letter, value, Δ against the first)."""
+    out = []
+    for row in rows:
+        out.append([" · ".join(c for c in row[:keys] if c), "", ""])
+        values = row[keys:]
+        out.append([f"  {letters[0]}", values[0], ""])
+        for i, letter in enumerate(letters[1:]):
+            out.append([f"  {letter}", values[1 + 2 * i], values[2 + 2 * i]])
+    return [columns[0] if keys == 1 else " · ".join(columns[:keys]), "Value", "Δ"], out
+
+
+def renderable(cmp: Comparison, width: int | None = None) -> Group:
+    """Side by side; where ``width`` (the console's) is under NARROW, long, with letters for the scenarios."""
     _, label = _unit(cmp)
+    narrow = width is not None and width < NARROW
+    letters = [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(len(cmp.labels))]
     parts: list[RenderableType] = [Text.assemble(("Scenarios compared", "bold"), f" · {label}; Δ against {cmp.labels[0]}")]
-    for lab, r in zip(cmp.labels, cmp.results):
+    for letter, lab, r in zip(letters, cmp.labels, cmp.results):
         s = r.provenance
-        parts.append(Text(f"  {lab}: {s.name} (model {s.model}, basis {s.basis}"
+        parts.append(Text(f"  {letter + ' = ' if narrow else ''}{lab}: {s.name} (model {s.model}, basis {s.basis}"
                           + (f", as of {s.as_of}" if s.as_of else "") + ")", style="dim"))
     tables_ = [("Headline figures", _rows(cmp)), ("HS chapters that differ most", _chapter_rows(cmp))]
+    if narrow:
+        tables_ = [(title, _long(*table, keys=1 if i == 0 else 2, letters=letters)) for i, (title, table) in enumerate(tables_)]
     if any(r.bands for r in cmp.results):
-        tables_.append((tables.draws_title(cmp.results[0]), _band_rows(cmp)))
+        columns, rows = _band_rows(cmp)
+        if narrow:      # a line per figure and scenario
+            rows = [line for row in rows for line in
+                    ([[row[0], ""]] + [[f"  {letter}", band] for letter, band in zip(letters, row[1:])])]
+            columns = [columns[0], "5% – 95%"]
+        tables_.append((tables.draws_title(cmp.results[0]), (columns, rows)))
     for title, (columns, rows) in tables_:
         t = Table(title=title, title_justify="left", title_style="bold")
         for i, c in enumerate(columns):
