@@ -228,6 +228,8 @@ def _progress():
 
 
 def _draws(n: int | None, seed: int, dask: str | None):
+    if n is None and seed != 0:      # a seed without draws would be silently ignored
+        raise typer.BadParameter("--seed seeds the draws of the elasticities: give --draws N with it", param_hint="--seed")
     if n is None:
         if dask is not None:
             raise typer.BadParameter("--dask distributes draws or scenarios: give --draws N (run) or use compare",

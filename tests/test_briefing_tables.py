@@ -67,6 +67,8 @@ def test_path_markdown_has_human_numbers():
     (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "--draws", "10"), "--path"),
     (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "-f", "csv", "--detail", "products"), "--path"),
     (("run", SMALL, "--detail", "products"), "--detail"),
+    (("run", SMALL, "--seed", "3"), "--seed"),
+    (("compare", SMALL, SMALL, "--seed", "3"), "--seed"),
     (("compare", SMALL, SMALL, "--label", "only one"), "--label"),
     (("compare", SMALL, SMALL, "--label", "a", "--label", "a"), "--label"),
 ])
