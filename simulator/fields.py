@@ -41,7 +41,11 @@ EFFECTIVE_RATES = TableFields("effective_rates", ("exporter",), (
 # the tables a comparison puts side by side, long, a row per scenario
 COMPARED = {t.name: t for t in (COUNTRIES, PAIRS, BALANCES, CHAPTERS)}
 
-# the long CSV of a run, and of a comparison
-CSV_COLUMNS = ["table", "country", "partner", "exporter", "importer", "hs", "field", "value"]
+# the long CSV of a run, and of a comparison; `text` holds the provenance rows' values (table "scenario": name,
+# file, date, basis, version...) and the caveats (table "notes"), so the figures' `value` column stays numeric
+CSV_COLUMNS = ["table", "country", "partner", "exporter", "importer", "hs", "field", "value", "text"]
 COMPARE_CSV_COLUMNS = ["table", "scenario", "country", "partner", "exporter", "importer", "chapter", "field", "value",
-                       "delta_vs_first"]
+                       "delta_vs_first", "text"]
+# the provenance fields the long CSVs write as rows of table "scenario" (Provenance.to_dict's scalar fields)
+CSV_PROVENANCE = ("name", "file", "sha256", "as_of", "dataset", "basis", "basis_label", "model", "tariffsim_version",
+                  "extends")

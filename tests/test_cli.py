@@ -137,10 +137,11 @@ def test_run_json_products_carry_the_measure(exemption_doc):
 
 
 def test_run_csv(exemption_csv_rows, exemption_doc):
-    rows = exemption_csv_rows
+    rows = [r for r in exemption_csv_rows if r["table"] not in ("scenario", "notes")]
     assert {r["table"] for r in rows} == {"countries", "pairs", "balances", "chapters"}   # no --detail
     for r in rows:
-        float(r["value"])  # every value is a number
+        float(r["value"])  # every figure's value is a number
+        assert r["text"] == ""
     us_imports = [r for r in rows if r["table"] == "countries" and r["country"] == "USA" and r["field"] == "imports_base"]
     assert len(us_imports) == 1
     expected = next(c["imports_base"] for c in exemption_doc["countries"] if c["country"] == "USA")
@@ -149,6 +150,19 @@ def test_run_csv(exemption_csv_rows, exemption_doc):
     assert {r["field"] for r in balance} == {"balance_base", "balance_new"}
     assert float(balance[0]["value"]) == pytest.approx(_balance(exemption_doc, "KOR", "USA")[balance[0]["field"]],
                                                        abs=1e-3)
+
+
+def test_run_csv_says_what_it_is_and_its_caveats(exemption_csv_rows, exemption_doc):
+    """The long CSV carries the scenario's provenance (first) and every note (last) as text rows, as the JSON does."""
+    rows = exemption_csv_rows
+    head = [r for r in rows if r["table"] == "scenario"]
+    assert rows[:len(head)] == head and [r["field"] for r in head] == list(fields.CSV_PROVENANCE)
+    said = {r["field"]: r["text"] for r in head}
+    for key in ("name", "file", "sha256", "as_of", "basis", "dataset", "tariffsim_version"):
+        assert said[key] == str(exemption_doc["scenario"][key] or "")
+    notes = [r for r in rows if r["table"] == "notes"]
+    assert rows[len(rows) - len(notes):] == notes
+    assert [r["text"] for r in notes] == exemption_doc["notes"] and all(r["value"] == "" for r in notes + head)
 
 
 def test_run_csv_with_detail(tmp_path):

@@ -48,7 +48,13 @@ def test_cli_formats(tmp_path):
     r = CliRunner().invoke(app, ["compare", str(base), str(up), "-f", "csv"])
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert {row["scenario"] for row in rows} == {"base.toml", "up.toml"}
-    assert all(row["delta_vs_first"] for row in rows)
+    figures = [row for row in rows if row["table"] not in ("scenario", "notes")]
+    assert figures and all(row["delta_vs_first"] and not row["text"] for row in figures)
+    said = {(row["scenario"], row["field"]): row["text"] for row in rows if row["table"] == "scenario"}
+    assert said["base.toml", "file"] == "base.toml" and said["up.toml", "file"] == "up.toml"
+    assert {("base.toml", "as_of"), ("up.toml", "tariffsim_version")} <= set(said)
+    notes = [row for row in rows if row["table"] == "notes"]
+    assert {row["scenario"] for row in notes} == {"base.toml", "up.toml"} and all(row["text"] for row in notes)
     out = tmp_path / "cmp.md"
     r = CliRunner().invoke(app, ["compare", str(base), str(up), "-o", str(out)])
     assert r.exit_code == 0 and out.read_text().startswith("## Scenarios compared")

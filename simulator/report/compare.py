@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..comparison import Comparison
-from ..fields import COMPARE_CSV_COLUMNS, COMPARED
+from ..fields import COMPARE_CSV_COLUMNS, COMPARED, CSV_PROVENANCE
 from ..frames import records
 from ..headline import RATE_KINDS
 from . import tables
@@ -182,8 +182,14 @@ def to_json(cmp: Comparison) -> str:
 
 
 def to_csv(cmp: Comparison) -> str:
-    """One long table: ``table, scenario, country, partner, exporter, importer, chapter, field, value, delta_vs_first``."""
+    """One long table: ``table, scenario, country, partner, exporter, importer, chapter, field, value, delta_vs_first,
+    text``; each scenario's provenance first and the notes last, as text rows (``text``), as in a run's CSV."""
+    from .writers import provenance_rows
     rows = []
+    texts = {lab: provenance_rows(r) for lab, r in zip(cmp.labels, cmp.results)}
+    n = len(CSV_PROVENANCE)
+    for lab, t in texts.items():
+        rows += [{**row, "scenario": lab} for row in t[:n]]
     for table, compared in COMPARED.items():
         keys = compared.keys
         df = cmp.long(table)
@@ -193,6 +199,8 @@ def to_csv(cmp: Comparison) -> str:
             for f in fields:
                 rows.append({"table": table, "scenario": rec["scenario"], **{k: rec[k] for k in keys},
                              "field": f, "value": rec[f], "delta_vs_first": rec[f"{f}_vs_first"]})
+    for lab, t in texts.items():
+        rows += [{**row, "scenario": lab} for row in t[n:]]
     buf = io.StringIO()
     pd.DataFrame(rows, columns=COMPARE_CSV_COLUMNS).to_csv(buf, index=False, float_format="%.6f")
     return buf.getvalue()

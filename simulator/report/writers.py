@@ -73,9 +73,21 @@ def to_json(result: Result, detail: str | None = None) -> str:
     return json.dumps(to_dict(result, detail), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def provenance_rows(result: Result) -> list[dict]:
+    """The long CSV's text rows that say what the figures are: the scenario's name, file, date, data, basis and
+    version (table ``scenario``), and every caveat (table ``notes``), in the ``text`` column."""
+    doc = result.provenance.to_dict()
+    rows = [{"table": "scenario", "field": k,
+             "text": " <- ".join(map(str, doc[k])) if isinstance(doc[k], list) else ("" if doc[k] is None else str(doc[k]))}
+            for k in fields.CSV_PROVENANCE]
+    return rows + [{"table": "notes", "field": "note", "text": n} for n in result.notes]
+
+
 def to_csv(result: Result, detail: str | None = None) -> str:
-    """One long table: ``table, country, partner, exporter, importer, hs, field, value``."""
-    rows = []
+    """One long table: ``table, country, partner, exporter, importer, hs, field, value, text``; the scenario's
+    provenance first and its notes last, as text rows."""
+    texts = provenance_rows(result)
+    rows = texts[:len(fields.CSV_PROVENANCE)]
 
     def add(table: TableFields, df: pd.DataFrame, keys: tuple[str, ...] | None = None):
         keys = table.keys if keys is None else keys
@@ -94,6 +106,7 @@ def to_csv(result: Result, detail: str | None = None) -> str:
     for b in result.bands:
         for q in ("p5", "p50", "p95"):
             rows.append({"table": "bands", "country": b.of, "field": f"{b.figure}_{q}", "value": getattr(b, q)})
+    rows += texts[len(fields.CSV_PROVENANCE):]
     df = pd.DataFrame(rows, columns=CSV_COLUMNS)
     buf = io.StringIO()
     df.to_csv(buf, index=False, float_format="%.6f")
