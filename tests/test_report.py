@@ -232,3 +232,27 @@ def test_the_page_renders_in_a_browser(made, tmp_path):
     h1 = re.search(r"<h1>(.*?)</h1>", dom, flags=re.S)
     assert h1 is not None and html.unescape(h1.group(1)) == names, dom[:2000]
     assert dom.count("<svg") == 3 and "Headline figures" in dom
+
+
+@pytest.mark.skipif(_browser() is None or shutil.which("pdftotext") is None,
+                    reason="no Chromium browser or no pdftotext (apt-get install chromium poppler-utils): the report "
+                           "is not printed here")
+def test_the_brief_prints_on_one_page_and_the_appendix_follows(made, tmp_path):
+    """Printed, page 1 is the whole brief (title, headline figures, the three charts); the measures with their legal
+    references and the notes follow on later pages, as page 1 says."""
+    out, _, cmp, _, _ = made
+    browser = _browser()
+    assert browser is not None
+    pdf = tmp_path / "brief.pdf"
+    r = _headless(browser, tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri())
+    assert pdf.exists() and pdf.stat().st_size > 0, r.stderr[-2000:]
+
+    def page_text(first: int, last: int | None = None) -> str:
+        args = ["pdftotext", "-layout", "-f", str(first), *(["-l", str(last)] if last else []), str(pdf), "-"]
+        return " ".join(subprocess.run(args, capture_output=True, text=True, check=True).stdout.split())
+    one, rest = page_text(1, 1), page_text(2)
+    assert cmp.results[0].provenance.name.split()[0] in one
+    for text in ("Headline figures", "The bilateral balance", "The HS chapters whose trade changes most",
+                 "The effective tariff on each date", "follow on the next pages"):
+        assert text in one, f"{text!r} is not on page 1"
+    assert "Measures in force (" not in one and "Measures in force (" in rest and "Notes" in rest

@@ -4,7 +4,8 @@ references, and every warning and note of the runs.
 
 Nothing is fetched when the page is opened: the style sheet is in the page, the charts are SVG elements in it, no
 script, font or image is linked. Every text from a scenario or the data is escaped. Laid out for a screen and for
-print: the title, the headline figures and the charts come first; the measures and the notes follow on their own
+print: the title, the headline figures and the charts come first (on paper they fill page 1, the charts in one row);
+the measures and the notes follow on their own
 pages. The same inputs give the same bytes (no time of writing in the page).
 """
 
@@ -51,6 +52,7 @@ figcaption { color: var(--muted); font-size: 12px; margin-top: 2px; }
 ul.notes { padding-left: 18px; margin: 0; font-size: 12px; }
 ul.notes li { margin: 2px 0; }
 .tag { color: var(--muted); }
+.more { display: none; color: var(--muted); font-size: 6.5pt; margin: 4px 0 0; }
 footer { margin-top: 24px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--rule); padding-top: 6px; }
 @page { margin: 11mm; }
 @media print {
@@ -59,8 +61,10 @@ footer { margin-top: 24px; color: var(--muted); font-size: 12px; border-top: 1px
   h2 { font-size: 10pt; margin: 8px 0 4px; }
   th, td { padding: 1px 5px; }
   .ref, ul.notes, figcaption, footer { font-size: 6.5pt; }
-  .charts { gap: 6px; }
-  figure.wide svg { width: 82%; margin: 0 auto; }
+  /* on paper the three charts share one row, so page 1 holds the whole brief: title, headline, charts */
+  .charts { gap: 6px; grid-template-columns: 1fr 1fr 1.35fr; }
+  figure.wide { grid-column: auto; }
+  .more { display: block; }
   .appendix { break-before: page; }
   table, tr { break-inside: avoid; }
   .measures table { break-inside: auto; }
@@ -156,7 +160,10 @@ def _charts(cmp: Comparison, paths: Sequence[PathTable]) -> str:
         figures.append(_figure(charts.inline_svg(charts.paths_figure(paths, size=size), "paths"),
                                "The effective tariff on each date: the scenario's tariffs weighted by base-year "
                                "trade, before buyers substitute.", wide=True))
-    return '<section id="charts">\n<h2>Charts</h2>\n<div class="charts">\n' + "\n".join(figures) + "\n</div>\n</section>"
+    more = ('<p class="more">The measures in force with their legal references, the warnings and every note follow on '
+            "the next pages.</p>")
+    return ('<section id="charts">\n<h2>Charts</h2>\n<div class="charts">\n' + "\n".join(figures) + "\n</div>\n"
+            + more + "\n</section>")
 
 
 def _measures(cmp: Comparison) -> str:
