@@ -782,8 +782,9 @@ def report(
     basis: Annotated[str | None, typer.Option("--basis", help="Override every file's data basis: "
                                                  "census-2024, kcs-2024 or itemised.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate every scenario on this date (YYYY-MM-DD).")] = None,
-    path: Annotated[str, typer.Option("--path", help="The dates of the path charts: start, end and step (daily, "
-                                         "weekly, monthly, quarterly or yearly).")] = DEFAULT_PATH,
+    path: Annotated[str | None, typer.Option("--path", help="The dates of the path charts: start, end and step "
+                                                "(daily, weekly, monthly, quarterly or yearly); "
+                                                f"{DEFAULT_PATH} (the default).")] = None,
     paths: Annotated[PathsOf, typer.Option("--paths", help="Chart the path of each scenario, of the first, or "
                                               "none.")] = PathsOf.each,
     draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Add 5/50/95 percentile bands "
@@ -794,6 +795,9 @@ def report(
     prints, charts, the measures in force with their legal references, and every warning and note."""
     when = _parse_date(as_of)
     _suffix_format(output, {".html": "html", ".htm": "html"})
+    if paths is PathsOf.none and path is not None:   # dates of charts that are not drawn would be ignored
+        raise typer.BadParameter("the dates of the path charts, which --paths none leaves out", param_hint="--path")
+    path = path or DEFAULT_PATH
     if paths is not PathsOf.none:
         _parse_path(path)                            # a malformed --path before any scenario runs
     with _handled():

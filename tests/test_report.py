@@ -168,6 +168,7 @@ def test_same_inputs_same_bytes_and_paths_option(made, tmp_path):
     (("report", SMALL), 2, "--output"),
     (("report", SMALL, "-o", "brief.html", "--path", "2025-01-01:2025-02-01"), 2, "--path"),
     (("report", SMALL, "-o", "brief.html", "--paths", "all"), 2, "--paths"),
+    (("report", SMALL, "-o", "brief.html", "--paths", "none", *PATH), 2, "--paths none leaves out"),
     (("report", Path(__file__).parent / "bad_scenarios" / "unknown_country.toml", "-o", "brief.html"), 1,
      "unknown_country.toml"),
     (("report", SMALL, "-o", "no/such/brief.html", "--paths", "none"), 1, "does not exist"),
