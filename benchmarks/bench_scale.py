@@ -78,6 +78,13 @@ def test_armington_floor(benchmark, world):
         flows.importer, flows.exporter)
 
 
+@pytest.mark.benchmark(group="armington, price takers: 10M flows")
+def test_armington_floor_transcendental(benchmark, world):
+    flows, _, sched = world
+    x = 1.0 + sched.t1_static
+    run(benchmark, cases.floor_transcendental, x, np.empty_like(x))
+
+
 @pytest.mark.benchmark(group="constant, price takers: 10M flows")
 def test_constant_tariffsim(benchmark, world):
     flows, _, sched = world

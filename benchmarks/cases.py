@@ -114,6 +114,14 @@ def floor_read(*arrays) -> float:
     return float(sum(np.add.reduce(a, axis=None) for a in arrays))
 
 
+def floor_transcendental(x: np.ndarray, out: np.ndarray) -> float:
+    """The transcendental floor: one ``log`` and one ``exp`` per flow, the work the CES equations cannot avoid
+    (a price index is a power, ``exp(k log x)``), written into a buffer allocated beforehand."""
+    np.log(x, out=out)
+    np.exp(out, out=out)
+    return float(out[0])
+
+
 def pandas_gsim(df: pd.DataFrame) -> pd.Series:
     """GSIM the way a spreadsheet analyst would port it: one product at a time (groupby-apply), numpy inside."""
     def one(g):

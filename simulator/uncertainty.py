@@ -147,6 +147,13 @@ def _one_draw(problem: DrawProblem, params: Parameters) -> dict[str, np.ndarray]
             "cost": sol.commitment_cost}
 
 
+def pair_codes(flows: Flows) -> np.ndarray:
+    """The (exporter, importer) pairs of the flows as sorted codes ``exporter * C + importer``: the columns of the
+    draws' pair sums."""
+    C = len(flows.countries)
+    return np.unique(flows.exporter.astype(np.int64) * C + flows.importer)
+
+
 class _Layout:
     """Arrays of a chunk of `count` draws that do not depend on the draws: tiled markets and flows, and the
     indices that sum flows by draw and pair or country. Built once per chunk size and reused."""
@@ -158,13 +165,17 @@ class _Layout:
         self.v0, self.tau0, self.tau1 = (np.tile(a, count) for a in (flows.value, sol.tau0, sol.tau1))
         self.start = None if problem.start is None else np.tile(problem.start, count)
         draw = np.arange(count)[:, None]
-        self.pair = (draw * (C * C) + (flows.exporter.astype(np.int64) * C + flows.importer)).ravel()
+        # the pairs that trade, not every country by every other: a draw keeps hundreds of sums, not C * C
+        codes = pair_codes(flows)
+        self.P = len(codes)
+        pair = np.searchsorted(codes, flows.exporter.astype(np.int64) * C + flows.importer)
+        self.pair = (draw * self.P + pair).ravel()
         self.imp = (draw * C + flows.importer).ravel()
         self.exp = (draw * C + flows.exporter).ravel()
         self.count, self.C = count, C
 
     def by_pair(self, w):
-        return np.bincount(self.pair, weights=w.ravel(), minlength=self.count * self.C ** 2).reshape(self.count, -1)
+        return np.bincount(self.pair, weights=w.ravel(), minlength=self.count * self.P).reshape(self.count, -1)
 
     def by_importer(self, w):
         return np.bincount(self.imp, weights=w.ravel(), minlength=self.count * self.C).reshape(self.count, -1)
@@ -281,6 +292,13 @@ def bands(result: Result, stacked: dict[str, np.ndarray]) -> tuple[Band, ...]:
     C = len(names)
     tariff_revenue_base = result.countries.set_index("country").tariff_revenue_base
     pv, duty = stacked["pair_value"], stacked["pair_duty"]
+    codes = pair_codes(result.flows)
+    none = np.zeros(len(pv))
+
+    def pair(sums: np.ndarray, exporter: int, importer: int) -> np.ndarray:
+        """A pair's column of the draws' sums; zeros where the pair does not trade in the data."""
+        k = int(np.searchsorted(codes, exporter * C + importer))
+        return sums[:, k] if k < len(codes) and codes[k] == exporter * C + importer else none
 
     def drawn(f: Figure) -> np.ndarray:
         i = names.index(f.country)
@@ -290,11 +308,11 @@ def bands(result: Result, stacked: dict[str, np.ndarray]) -> tuple[Band, ...]:
             return values - tariff_revenue_base.loc[f.country] if f.kind == "welfare" else values
         j = names.index(f.partner)
         if f.kind == "balance":
-            return pv[:, i * C + j] - pv[:, j * C + i]
+            return pair(pv, i, j) - pair(pv, j, i)
         if f.kind == "trade":
-            return pv[:, i * C + j]
+            return pair(pv, i, j)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return duty[:, i * C + j] / pv[:, i * C + j]
+            return pair(duty, i, j) / pair(pv, i, j)
 
     out = []
     for f in result.headline.figures:
