@@ -77,9 +77,10 @@ def provenance_rows(result: Result) -> list[dict]:
     """The long CSV's text rows that say what the figures are: the scenario's name, file, date, data, basis and
     version (table ``scenario``), and every caveat (table ``notes``), in the ``text`` column."""
     doc = result.provenance.to_dict()
-    rows = [{"table": "scenario", "field": k,
-             "text": " <- ".join(map(str, doc[k])) if isinstance(doc[k], list) else ("" if doc[k] is None else str(doc[k]))}
-            for k in fields.CSV_PROVENANCE]
+
+    def said(v: object) -> str:
+        return " <- ".join(str(x) for x in v) if isinstance(v, list) else ("" if v is None else str(v))
+    rows = [{"table": "scenario", "field": k, "text": said(doc[k])} for k in fields.CSV_PROVENANCE]
     return rows + [{"table": "notes", "field": "note", "text": n} for n in result.notes]
 
 
