@@ -113,3 +113,15 @@ def test_calibrate_command_prints_the_fit(calibration, monkeypatch):
     assert doc["eta"] == pytest.approx(calibration.eta) and doc["fit_months"] == list(calibration.fit_months)
     table = CliRunner().invoke(app, ["calibrate", str(IN_FORCE)])
     assert table.exit_code == 0 and "Import demand elasticity fitted" in table.stdout
+
+
+def test_backtest_csv_carries_the_notes(bt):
+    """The CSV's figures, then a row per note with the text in the last column (as the JSON's notes)."""
+    import csv
+    import io
+
+    from simulator.report import backtest as written
+    rows = list(csv.DictReader(io.StringIO(written.to_csv(bt))))
+    figures = [r for r in rows if not r["note"]]
+    assert len(figures) == len(written.frame(bt)) and all(r["month"] for r in figures)
+    assert [r["note"] for r in rows[len(figures):]] == list(bt.notes) and bt.notes

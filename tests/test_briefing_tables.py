@@ -63,6 +63,24 @@ def test_path_markdown_has_human_numbers():
     assert "e+" not in out and "%" in out and "Date" in out.splitlines()[0]
 
 
+def test_path_carries_its_caveats_in_every_format():
+    """The caveats of the path's first date (the same data and model on every date): JSON notes, a Markdown Notes
+    list, and in the CSV a row per note after the figures, with the text in the last column."""
+    import csv
+    import io
+    import json
+    path = ("--path", "2025-01-01:2025-03-01:monthly")
+    notes = json.loads(invoke("run", SMALL, "-f", "json", *path).stdout)["notes"]
+    assert notes and any("Scenario" in n or "Model" in n for n in notes)
+    md = invoke("run", SMALL, "-f", "markdown", *path).stdout
+    assert "**Notes**" in md and all(f"- {n}" in md for n in notes)
+    rows = list(csv.DictReader(io.StringIO(invoke("run", SMALL, "-f", "csv", *path).stdout)))
+    figures = [r for r in rows if not r["note"]]
+    assert figures and {r["date"] for r in figures} == {"2025-01-01", "2025-02-01", "2025-03-01"}
+    noted = rows[len(figures):]
+    assert [r["note"] for r in noted] == notes and all(v == "" for r in noted for k, v in r.items() if k != "note")
+
+
 @pytest.mark.parametrize("args, option", [
     (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "--draws", "10"), "--path"),
     (("run", SMALL, "--path", "2025-01-01:2025-03-01:monthly", "-f", "csv", "--detail", "products"), "--path"),

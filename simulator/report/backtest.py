@@ -66,8 +66,9 @@ def to_json(bt: Backtest) -> str:
 
 
 def to_csv(bt: Backtest) -> str:
+    from .explain import with_note_rows
     buf = io.StringIO()
-    frame(bt).to_csv(buf, index=False, float_format="%.6f")
+    with_note_rows(frame(bt), list(bt.notes)).to_csv(buf, index=False, float_format="%.6f")
     return buf.getvalue()
 
 

@@ -141,11 +141,27 @@ def path_markdown(df: pd.DataFrame) -> str:
 
 
 def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
-    """The time path as json (with the scenario's name, file and sha256), csv or markdown."""
-    df = path_frame(series)
+    """The time path as json (with the scenario's name, file and sha256), csv or markdown, with the caveats of its
+    first date (the data's and the model's, the same on every date): ``notes`` in the JSON, a Notes list in the
+    Markdown, and in the CSV rows of their own after the figures, the text in a last ``note`` column."""
+    notes: list[str] = []
+
+    def noted():
+        for d, result in series:
+            if not notes:
+                notes.extend(result.notes)
+            yield d, result
+    df = path_frame(noted())
     if fmt == "json":
-        return json.dumps({**scenario, "path": df.astype(object).where(df.notna(), None).to_dict("records")},
-                          indent=2) + "\n"
+        return json.dumps({**scenario, "path": df.astype(object).where(df.notna(), None).to_dict("records"),
+                           "notes": notes}, indent=2) + "\n"
     if fmt == "csv":
-        return df.to_csv(index=False)
-    return path_markdown(df)
+        return with_note_rows(df, notes).to_csv(index=False)
+    return path_markdown(df) + "".join(["\n**Notes**\n\n", *[f"- {n}\n" for n in notes]] if notes else [])
+
+
+def with_note_rows(df: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A wide table for CSV with its caveats: a last ``note`` column, empty on the figures' rows, and a row per note
+    after them with every other column empty (a reader that wants the figures only drops rows with a note)."""
+    out = df.assign(note="")
+    return pd.concat([out, pd.DataFrame({"note": notes}, columns=out.columns)], ignore_index=True)
