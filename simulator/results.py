@@ -109,7 +109,9 @@ class Result:
         keep = np.flatnonzero(np.abs(rp[first] - 1.0) > 1e-12)
         f = first[keep]
         names = np.array(self.flows.countries, dtype=object)
-        codes = [hs.format_code(c // 16, c % 16) for c in mk.product[f]]
+        # a code's text once per distinct product, not once per supplier
+        product, which = np.unique(mk.product[f], return_inverse=True)
+        codes = np.array([hs.format_code(c // 16, c % 16) for c in product.tolist()], dtype=object)[which]
         return pd.DataFrame({"exporter": names[self.flows.exporter[f]], "hs": codes,
                              "price_change": rp[f] - 1.0, "exports_base": exports[keep]})
 
