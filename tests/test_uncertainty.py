@@ -135,3 +135,18 @@ def test_bands_do_not_depend_on_the_chunk_size(root, monkeypatch):
         assert (a.figure, a.of) == (b.figure, b.of)
         for k in ("p5", "p50", "p95"):
             assert getattr(a, k) == pytest.approx(getattr(b, k), rel=1e-9, abs=1e-6), (a, b)
+
+
+def test_bands_are_the_same_bits_on_one_thread_or_two_and_in_either_order(root, monkeypatch):
+    """A regression test of reproducibility: the chunks of draws run on one worker thread or two, and after another
+    scenario's draws or before, give exactly the same bands (the chunks are stacked in their own order)."""
+    import simulator.uncertainty as unc
+    floor, exemption = root / "scenarios" / "floor-15.toml", root / "scenarios" / "exemption.toml"
+    assert len(Draws(6, 3).chunks(400_000)) > 1          # several chunks, so the threads share them out
+
+    def bands(path, threads):
+        monkeypatch.setattr(unc.os, "cpu_count", lambda: threads)
+        return api.run(path, draws=Draws(6, 3))[0].bands
+    first = bands(floor, 2)
+    bands(exemption, 2)
+    assert bands(floor, 1) == first and bands(floor, 2) == first
