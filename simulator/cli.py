@@ -703,19 +703,17 @@ def _path_table(sf, text: str, progress=None):
     """A scenario's path table on the dates of a --path, the provenance of its first date, and its warnings."""
     from . import api
     from .report import check_finite
-    from .report.explain import path_frame
+    from .report.explain import FirstDate, path_frame
     start, end, step = _parse_path(text)
     by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
-    first: list = []
 
     def checked():                      # date by date: the path is never held in memory at once
         for d, result in by_date:
             check_finite(result, None)
-            if not first:
-                first.append(result.provenance)
             yield d, result
-    table = path_frame(checked())
-    return table, (first[0] if first else None), warnings
+    first = FirstDate()
+    table = path_frame(first.reading(checked()))
+    return table, first.provenance, warnings
 
 
 def _compared(scenarios: list, when: dt.date | None, draws: int | None, seed: int, progress=None):

@@ -215,20 +215,14 @@ def compare(scenarios: Sequence[str | Path], *, as_of: dt.date | str | None = No
 def path(scenario: str | Path, start: dt.date | str, end: dt.date | str, step: str = "monthly", *,
          basis: str | None = None) -> PathResult:
     """The scenario on each date from ``start`` to ``end`` (``step``: daily, weekly, monthly, quarterly, yearly)."""
-    from .report.explain import path_frame
+    from .report.explain import FirstDate, path_frame
     sf = _scenario(scenario, basis)
-    first, last = _date(start, "start"), _date(end, "end")
-    assert first is not None and last is not None, "dates are required arguments"
-    series, warnings = api.path(sf, api.dates(first, last, step))
-    provenance: list[Provenance] = []
-
-    def noted():
-        for d, result in series:
-            if not provenance:
-                provenance.append(result.provenance)
-            yield d, result
-    table = path_frame(noted())
-    return PathResult(sf.spec.name, table, warnings, provenance[0] if provenance else None)
+    begin, last = _date(start, "start"), _date(end, "end")
+    assert begin is not None and last is not None, "dates are required arguments"
+    series, warnings = api.path(sf, api.dates(begin, last, step))
+    first = FirstDate()
+    table = path_frame(first.reading(series))
+    return PathResult(sf.spec.name, table, warnings, first.provenance)
 
 
 def explain(scenario: str | Path, importer: str, exporter: str, hs: str, *,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import pandas as pd
 from rich.console import Group, RenderableType
@@ -10,6 +13,7 @@ from rich.text import Text
 
 from ..frames import records
 from ..headline import PATH_PARTNERS
+from ..records import Provenance
 from ..results import Result
 from .plain import PlainTable as Table
 
@@ -96,7 +100,22 @@ def history_json(explanations, files: list[str]) -> str:
                       indent=2) + "\n"
 
 
-def path_frame(series: list[tuple]) -> pd.DataFrame:
+@dataclass
+class FirstDate:
+    """What a path's first date says for the whole path (the same data and model on every date): its provenance
+    and its notes, taken as the path is read date by date (``reading``), so the path is never held at once."""
+
+    provenance: Provenance | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def reading(self, series: Iterable[tuple[dt.date, Result]]) -> Iterator[tuple[dt.date, Result]]:
+        for d, result in series:
+            if self.provenance is None:
+                self.provenance, self.notes = result.provenance, list(result.notes)
+            yield d, result
+
+
+def path_frame(series: Iterable[tuple]) -> pd.DataFrame:
     """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
     tariff on all its imports and on its largest partners."""
     def row(d, p, importer, balance):
@@ -144,14 +163,9 @@ def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
     """The time path as json (with the scenario's name, file and sha256), csv or markdown, with the caveats of its
     first date (the data's and the model's, the same on every date): ``notes`` in the JSON, a Notes list in the
     Markdown, and in the CSV rows of their own after the figures, the text in a last ``note`` column."""
-    notes: list[str] = []
-
-    def noted():
-        for d, result in series:
-            if not notes:
-                notes.extend(result.notes)
-            yield d, result
-    df = path_frame(noted())
+    first = FirstDate()
+    df = path_frame(first.reading(series))
+    notes = first.notes
     if fmt == "json":
         return json.dumps({**scenario, "path": df.astype(object).where(df.notna(), None).to_dict("records"),
                            "notes": notes}, indent=2) + "\n"
