@@ -190,10 +190,14 @@ def workbook_bytes(title: str, sheets: Sequence[Sheet]) -> bytes:
         ws.append([])
         ws.append([_styled(ws, WriteOnlyCell, c, font=bold) for c in header])
         formats = [None if k == "text" else RATE if k == "rate" else PLAIN if k == "plain" else money for k in kinds]
+        # one formatted cell per column, its value set row by row: a streamed sheet writes a row as it is appended,
+        # so the cell is free again for the next row (a new styled cell per number was most of the writing time)
+        styled = [None if f is None else _styled(ws, WriteOnlyCell, None, number_format=f) for f in formats]
+        styled_rate = [None if f is None else _styled(ws, WriteOnlyCell, None, number_format=RATE) for f in formats]
         for i, row in enumerate(df.itertuples(index=False)):
             rate_row = sheet.rate_rows is not None and sheet.rate_rows[i]
-            cells = [_cell(v) if f is None else _styled(ws, WriteOnlyCell, _cell(v), number_format=RATE if rate_row else f)
-                     for v, f in zip(row, formats)]
+            cells = [_cell(v) if c is None else _valued(c, _cell(v))
+                     for v, c in zip(row, styled_rate if rate_row else styled)]
             if sheet.rate_rows is not None:
                 cells.append("%" if rate_row else unit)
             ws.append(cells)
@@ -203,6 +207,11 @@ def workbook_bytes(title: str, sheets: Sequence[Sheet]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return _fixed_dates(buf.getvalue())
+
+
+def _valued(cell, value):
+    cell.value = value
+    return cell
 
 
 def _styled(ws, cell_type, value, font=None, number_format: str | None = None):
