@@ -23,6 +23,7 @@ X0 (rp ** (1 + eps) - 1) / (1 + eps), shared by base value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -120,6 +121,8 @@ class _SupplyState:
     sold_flow: np.ndarray           # per flow, sales at base world prices, v0 m1/m0
     sold_all: np.ndarray            # per supplier, their sum
     r: np.ndarray                   # per unknown, the residual of its supply condition
+    ratio: np.ndarray               # per flow, m1/m0
+    log_p: np.ndarray               # per market, log rP
 
 
 class _Supply:
@@ -159,20 +162,22 @@ class _Supply:
         return np.append(x, 0.0)[self.flow_unknown]          # -1, a supplier with no price to solve, reads the 0
 
     def evaluate(self, x: np.ndarray) -> _SupplyState:
-        ratio, _, weighted, total = self.dem.at(self.expand(x))
+        ratio, log_p, weighted, total = self.dem.at(self.expand(x))
         sold_flow = self.v0 * ratio
         sold_all = self.mk.supplier_sum(sold_flow)
         r = self.eps_free * x - np.log(np.maximum(sold_all[self.free], 1e-300) / self.X0_free)
-        return _SupplyState(weighted, total, sold_flow, sold_all, r)
+        return _SupplyState(weighted, total, sold_flow, sold_all, r, ratio, log_p)
 
     def evaluate_again(self, x: np.ndarray, markets: np.ndarray, into: _SupplyState) -> _SupplyState:
         """Only the flows of the marked markets evaluated: each sum runs over the same flows in the same order as
         in ``evaluate``, so the numbers are the same to the last bit."""
         mk, free, where = self.mk, self.free, self.where
         rows = np.flatnonzero(markets[mk.market])
-        ratio, _, into.weighted[rows], again = self.dem.at(np.append(x, 0.0)[self.flow_unknown[rows]], rows)
+        ratio, log_p, into.weighted[rows], again = self.dem.at(np.append(x, 0.0)[self.flow_unknown[rows]], rows)
         touched = np.unique(mk.market[rows])
         into.total[touched] = again[touched]
+        into.log_p[touched] = log_p[touched]
+        into.ratio[rows] = ratio
         into.sold_flow[rows] = self.v0[rows] * ratio
         suppliers = mk.supplier[rows]
         into.sold_all[suppliers] = np.bincount(suppliers, weights=into.sold_flow[rows],
@@ -210,7 +215,7 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, warm: WarmStart | None =
     done = newton.solve(supply, x, polish)
     if start is None and warm is not None:
         warm.x = done.x.copy()
-    return supply.expand(done.x), {"method": done.method, "iterations": done.iterations, "unknowns": int(free.size),
+    return supply.expand(done.x), cast(_SupplyState | None, done.state), {"method": done.method, "iterations": done.iterations, "unknowns": int(free.size),
                                    "residual": done.residual, "tolerance": newton.F_TOL}
 
 
@@ -234,11 +239,11 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
         share[(E0 == 0)[mk.market]] = 0.0
     dem = _Demand(mk, share, log_rT, sigma, eta, live=E0 > 0)
 
-    log_rp, solver = None, {}
+    log_rp, at_answer, solver = None, None, {}
     if np.isfinite(eps).any():
-        log_rp, solver = _world_prices(dem, v0, eps, start, polish, warm=warm)
-
-    ratio, log_p, _, _ = dem.at(log_rp)
+        log_rp, at_answer, solver = _world_prices(dem, v0, eps, start, polish, warm=warm)
+    # the solver's last evaluation was at the answer: the same numbers as evaluating it again, without the work
+    ratio, log_p = (at_answer.ratio, at_answer.log_p) if at_answer is not None else dem.at(log_rp)[:2]
     # consumer surplus per market, shared among its flows by base spending
     dcs = (-power_area(E0, np.exp(log_p), dem.eta_m))[mk.market]
     dcs *= share

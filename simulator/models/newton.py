@@ -90,6 +90,7 @@ class Solved:
     method: str
     iterations: int
     residual: float                 # the largest, at the answer
+    state: State | None = None      # the system evaluated at x, when the last evaluation was at x itself
 
 
 def components(pf_market: np.ndarray, pf_unknown: np.ndarray, n_markets: int, n_free: int) -> np.ndarray:
@@ -331,4 +332,5 @@ def solve(system: System[S], x: np.ndarray, polish: bool = True, depth: int = 0)
     if not np.isfinite(res) or res > ACCEPT_TOL:
         raise ConvergenceError(Problem(None, "model", f"{system.name} did not converge "
                                        f"(largest residual {res:.3g})"))
-    return Solved(x, method, iterations, res)
+    # after a subproblem, x is not where ``state`` was evaluated: the caller evaluates it again
+    return Solved(x, method, iterations, res, None if settled is not None else state)
