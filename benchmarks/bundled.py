@@ -68,6 +68,7 @@ def floors() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import cases
+
     import simulator
     from simulator.models import armington
 
