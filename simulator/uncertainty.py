@@ -37,7 +37,7 @@ from .errors import InputError
 from .flows import Flows
 from .headline import Band, Figure
 from .markets import Markets, markets
-from .models import MODELS
+from .models import MODELS, armington
 from .parameters import Parameters
 from .progress import Progress, Steps
 from .results import Result
@@ -119,9 +119,9 @@ def _tile_markets(mk: Markets, d: int, n: int) -> Markets:
         order=(mk.order[None, :] + off * n).ravel(), starts=(mk.starts[None, :] + off * n).ravel())
 
 
-def _model(problem: DrawProblem, start=None, polish=True):
+def _model(problem: DrawProblem, start=None, polish=True, prepared: armington.Prepared | None = None):
     solve = MODELS[problem.model]
-    return partial(solve, polish=polish, start=start) if problem.model == "armington" else solve
+    return partial(solve, polish=polish, start=start, prepared=prepared) if problem.model == "armington" else solve
 
 
 def _one_draw(problem: DrawProblem, params: Parameters) -> dict[str, np.ndarray] | None:
@@ -164,6 +164,9 @@ class _Layout:
         self.markets = mk if count == 1 else _tile_markets(mk, count, n)
         self.v0, self.tau0, self.tau1 = (np.tile(a, count) for a in (flows.value, sol.tau0, sol.tau1))
         self.start = None if problem.start is None else np.tile(problem.start, count)
+        # what every draw's solve shares: base shares, tariff changes, the supply layout (the same numbers)
+        self.prepared = (armington.Prepared(self.v0, self.tau0, self.tau1, self.markets, np.tile(problem.params.eps, count))
+                         if problem.model == "armington" else None)
         draw = np.arange(count)[:, None]
         # the pairs that trade, not every country by every other: a draw keeps hundreds of sums, not C * C
         codes = pair_codes(flows)
@@ -231,7 +234,8 @@ def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequ
     if not problem.has_instruments:
         # all draws of the chunk as one problem: D copies of the markets, each with its own elasticities
         try:
-            out = _model(problem, lay.start, polish=False)(lay.v0, lay.tau0, lay.tau1, drawn(slice(None)), lay.markets)
+            out = _model(problem, lay.start, polish=False, prepared=lay.prepared)(lay.v0, lay.tau0, lay.tau1,
+                                                                                   drawn(slice(None)), lay.markets)
             value = out.value_new.reshape(count, n)
             got = {"value": value, "revenue": sol.tariff1 * value, "cs": np.nan_to_num(out.consumer_surplus),
                    "ps": np.nan_to_num(out.producer_surplus), "rent_imp": 0.0, "rent_exp": 0.0, "cost": 0.0}

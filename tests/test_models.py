@@ -121,6 +121,29 @@ def test_armington_suppliers_in_several_markets_converge_by_newton():
         assert_allclose(o.price_ratio ** eps, sold[mk.supplier], rtol=1e-9)
 
 
+def test_armington_prepared_once_gives_the_same_bits_for_every_set_of_elasticities():
+    # the draws of a band share what depends only on the flows, tariffs and markets (armington.Prepared):
+    # each draw's answer must be the bits it gets when prepared afresh, whatever was solved with it before
+    imps, exps = ["USA", "KOR", "JPN"], ["CHN", "MEX", "VNM", "CAN", "DEU"]
+    rng = np.random.default_rng(4)
+    f = Flows.build([i for i in imps for _ in exps], exps * 3, [761410] * 15, [6] * 15, rng.lognormal(0, 2, 15))
+    mk = markets(f)
+    t0, t1 = np.zeros(15), rng.choice([0.0, 0.1, 0.25, 0.5], 15)
+    draws = [Parameters(np.full(15, -1.0), rng.uniform(2, 12, 3)[mk.market], rng.uniform(0.5, 3, 5)[mk.supplier],
+                        np.zeros(15, np.int8)) for _ in range(4)]
+    prepared = armington.Prepared(f.value, t0, t1, mk, draws[0].eps)
+    for p in draws[::-1]:
+        alone = armington.solve(f.value, t0, t1, p, mk)
+        shared = armington.solve(f.value, t0, t1, p, mk, prepared=prepared)
+        for field in ("quantity_ratio", "price_ratio", "value_new", "consumer_surplus", "producer_surplus"):
+            assert np.array_equal(getattr(alone, field), getattr(shared, field)), field
+    takers = Parameters(draws[0].eta, draws[0].sigma, np.full(15, np.inf), draws[0].sigma_source)
+    assert np.array_equal(armington.solve(f.value, t0, t1, takers, mk, prepared=prepared).value_new,
+                          armington.solve(f.value, t0, t1, takers, mk).value_new)
+    with pytest.raises(ValueError, match="prepared for other"):
+        armington.solve(f.value.copy(), t0, t1, draws[0], mk, prepared=prepared)
+
+
 @pytest.mark.parametrize("n_products, n_importers", [(300, 2), (40, 20)])
 def test_armington_many_coupled_markets_clear(n_products, n_importers):
     # past 500 coupled markets the Newton step is solved group by group: as a batch of small dense blocks

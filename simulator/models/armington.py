@@ -125,25 +125,20 @@ class _SupplyState:
     log_p: np.ndarray               # per market, log rP
 
 
-class _Supply:
-    """Every supplier with finite export supply clears, in logs, ``eps * log rp = log(sum_j v_j m1_j/m0_j / X0)``:
-    one unknown, the log world price, per supplier with base sales (``newton.System``)."""
+class SupplyLayout:
+    """The supply system's shape: which suppliers have a price to solve, the pairs of a supplier and a market it
+    sells into, and how the markets' equations couple. It depends on the markets, the base values and which export
+    supply elasticities are finite, not on their values, so the draws of a band share one."""
 
-    name = "armington with finite export supply"
-
-    def __init__(self, dem: _Demand, v0: np.ndarray, eps: np.ndarray) -> None:
-        mk, sigma, eta = dem.mk, dem.sigma, dem.eta
-        self.dem, self.v0, self.eps, self.mk = dem, v0, eps, mk
-        finite = np.isfinite(eps)
-        # one unknown per supplier with finite supply elasticity
-        sup_eps = np.full(mk.n_suppliers, np.inf)
-        sup_eps[mk.supplier[finite]] = eps[finite]
-        X0 = mk.supplier_sum(v0)
-        self.free = free = np.flatnonzero(np.isfinite(sup_eps) & (X0 > 0))   # no base sales: no price to solve
+    def __init__(self, mk, X0: np.ndarray, finite: np.ndarray) -> None:
+        self.finite = finite
+        has_supply = np.zeros(mk.n_suppliers, dtype=bool)
+        has_supply[mk.supplier[finite]] = True
+        self.free = free = np.flatnonzero(has_supply & (X0 > 0))     # no base sales: no price to solve
         self.where = where = np.full(mk.n_suppliers, -1)
         where[free] = np.arange(free.size)
         self.flow_unknown = where[mk.supplier]
-        self.n_unknowns, self.n_markets = int(free.size), mk.n_markets
+        self.X0_free = X0[free]
         # The Jacobian is a diagonal matrix less one rank-one term per market, J = D - sum_m u_m v_m^T
         # (D_s = eps_s + sum_m w_sm sigma_m, u_sm = w_sm (sigma_m + eta_m), v_sm = the supplier's share of market m at
         # new prices, w_sm the share of its sales that go to m), on the pairs of a supplier and a market it sells into
@@ -151,11 +146,38 @@ class _Supply:
         pair_supplier, pair_market, first_line = mk.pairs
         self.pf = pf = np.flatnonzero(where[pair_supplier] >= 0)       # pairs of a supplier with a price to solve
         self.pf_unknown, self.pf_market = where[pair_supplier[pf]], pair_market[pf]
-        self.sigma_pf = sigma[first_line[pf]]
-        self.sigma_eta_pf = self.sigma_pf + eta[first_line[pf]]
-        self.pf_supplier = pair_supplier[pf]
-        self.eps_free, self.X0_free = sup_eps[free], X0[free]
+        self.pf_supplier, self.pf_first_line = pair_supplier[pf], first_line[pf]
         self.market_size = np.bincount(mk.market, minlength=mk.n_markets)
+        self.coupling = newton.Coupling(self.pf_unknown, self.pf_market, mk.n_markets)
+
+    def fits(self, finite: np.ndarray) -> bool:
+        """Whether elasticities finite where these are can use this layout."""
+        return finite is self.finite or np.array_equal(finite, self.finite)
+
+
+class _Supply:
+    """Every supplier with finite export supply clears, in logs, ``eps * log rp = log(sum_j v_j m1_j/m0_j / X0)``:
+    one unknown, the log world price, per supplier with base sales (``newton.System``)."""
+
+    name = "armington with finite export supply"
+
+    def __init__(self, dem: _Demand, v0: np.ndarray, eps: np.ndarray, layout: SupplyLayout | None = None) -> None:
+        mk, sigma, eta = dem.mk, dem.sigma, dem.eta
+        self.dem, self.v0, self.eps, self.mk = dem, v0, eps, mk
+        finite = np.isfinite(eps)
+        lay = layout if layout is not None and layout.fits(finite) else SupplyLayout(mk, mk.supplier_sum(v0), finite)
+        self.free, self.where, self.flow_unknown = lay.free, lay.where, lay.flow_unknown
+        self.n_unknowns, self.n_markets = int(lay.free.size), mk.n_markets
+        self.pair, self.n_pairs, self.pf = lay.pair, lay.n_pairs, lay.pf
+        self.pf_unknown, self.pf_market, self.pf_supplier = lay.pf_unknown, lay.pf_market, lay.pf_supplier
+        self.market_size, self.coupling = lay.market_size, lay.coupling
+        # one unknown per supplier with finite supply elasticity
+        sup_eps = np.full(mk.n_suppliers, np.inf)
+        sup_eps[mk.supplier[finite]] = eps[finite]
+        first_line = lay.pf_first_line
+        self.sigma_pf = sigma[first_line]
+        self.sigma_eta_pf = self.sigma_pf + eta[first_line]
+        self.eps_free, self.X0_free = sup_eps[lay.free], lay.X0_free
 
     def expand(self, x: np.ndarray) -> np.ndarray:
         """Per flow, its supplier's log world price change."""
@@ -204,9 +226,11 @@ class _Supply:
         return part, self.where[sup_ids[part.free]]
 
 
-def _world_prices(dem: _Demand, v0, eps, start, polish, warm: WarmStart | None = None):
-    """Per flow, the log change of its supplier's world price with finite export supply; and the solver's report."""
-    supply = _Supply(dem, v0, eps)
+def _world_prices(dem: _Demand, v0, eps, start, polish, warm: WarmStart | None = None,
+                  layout: SupplyLayout | None = None):
+    """Per flow, the log change of its supplier's world price with finite export supply; the solver's last state if
+    it is at the answer; and the solver's report."""
+    supply = _Supply(dem, v0, eps, layout)
     free = supply.free
     # start from the given point, else the last solve of the same run; the answer does not depend on the start,
     # only the steps
@@ -215,33 +239,58 @@ def _world_prices(dem: _Demand, v0, eps, start, polish, warm: WarmStart | None =
     done = newton.solve(supply, x, polish)
     if start is None and warm is not None:
         warm.x = done.x.copy()
-    return supply.expand(done.x), cast(_SupplyState | None, done.state), {"method": done.method, "iterations": done.iterations, "unknowns": int(free.size),
-                                   "residual": done.residual, "tolerance": newton.F_TOL}
+    return supply.expand(done.x), cast(_SupplyState | None, done.state), {
+        "method": done.method, "iterations": done.iterations, "unknowns": int(free.size), "residual": done.residual,
+        "tolerance": newton.F_TOL}
+
+
+class Prepared:
+    """What solves of the same flows, tariffs and markets share whatever the elasticities (the draws of a band):
+    the tariff changes, the base shares and spending, and the supply layout for the export supply elasticities
+    finite where ``eps`` is. Built once; read, never written, by the solves (threads may share it)."""
+
+    def __init__(self, v0, tau0, tau1, markets, eps: np.ndarray) -> None:
+        mk = markets
+        self._inputs = (v0, tau0, tau1, markets)          # as given: asarray copies an unpickled array's dtype
+        self.v0, self.t0, self.t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
+        self.log_rT = np.log1p(self.t1)
+        self.log_rT -= np.log1p(self.t0)
+        share = np.add(self.t0, 1.0)
+        share *= self.v0                                    # base spending at domestic prices
+        self.E0 = E0 = mk.sum(share)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share /= E0[mk.market]
+        if not E0.all():
+            share[(E0 == 0)[mk.market]] = 0.0
+        self.share, self.live = share, E0 > 0
+        finite = np.isfinite(eps)
+        # price takers need neither the suppliers' base sales nor a supply layout
+        self.X0 = mk.supplier_sum(self.v0) if finite.any() else None
+        self.supply = SupplyLayout(mk, self.X0, finite) if self.X0 is not None else None
+
+    def of(self, v0, tau0, tau1, markets) -> Prepared:
+        """This, if it was prepared from these very arrays; a solve never reads what was prepared for others."""
+        if not all(given is mine for given, mine in zip((v0, tau0, tau1, markets), self._inputs)):
+            raise ValueError("prepared for other flows, tariffs or markets")
+        return self
 
 
 def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None,
-          warm: WarmStart | None = None) -> Outcome:
+          warm: WarmStart | None = None, prepared: Prepared | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
     slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
     the log world price to start Newton from (e.g. the point solution, for draws of the elasticities); else ``warm``,
-    the run's last answer, which this solve then updates."""
+    the run's last answer, which this solve then updates. ``prepared``: what depends only on the flows, tariffs and
+    markets, computed once for many solves (``Prepared``); the same numbers as without."""
     mk = markets
-    v0, t0, t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
+    base = prepared.of(v0, tau0, tau1, mk) if prepared is not None else Prepared(v0, tau0, tau1, mk, params.eps)
+    v0, E0, share, X0 = base.v0, base.E0, base.share, base.X0
     sigma, eta, eps = params.sigma, params.eta, params.eps
-    log_rT = np.log1p(t1)
-    log_rT -= np.log1p(t0)
-    share = np.add(t0, 1.0)
-    share *= v0                                         # base spending at domestic prices
-    E0 = mk.sum(share)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share /= E0[mk.market]
-    if not E0.all():
-        share[(E0 == 0)[mk.market]] = 0.0
-    dem = _Demand(mk, share, log_rT, sigma, eta, live=E0 > 0)
+    dem = _Demand(mk, share, base.log_rT, sigma, eta, live=base.live)
 
     log_rp, at_answer, solver = None, None, {}
     if np.isfinite(eps).any():
-        log_rp, at_answer, solver = _world_prices(dem, v0, eps, start, polish, warm=warm)
+        log_rp, at_answer, solver = _world_prices(dem, v0, eps, start, polish, warm=warm, layout=base.supply)
     # the solver's last evaluation was at the answer: the same numbers as evaluating it again, without the work
     ratio, log_p = (at_answer.ratio, at_answer.log_p) if at_answer is not None else dem.at(log_rp)[:2]
     # consumer surplus per market, shared among its flows by base spending
@@ -251,8 +300,9 @@ def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarra
         return Outcome(quantity_ratio=ratio, price_ratio=np.ones(len(v0)), value_new=v0 * ratio,
                        consumer_surplus=dcs, producer_surplus=np.zeros(len(v0)), solver=None)
     rp = np.exp(log_rp)
+    if X0 is None:                                       # prepared for price takers, solved with finite supply
+        X0 = mk.supplier_sum(v0)
     # producer surplus per supplier, shared by base value
-    X0 = mk.supplier_sum(v0)
     first_s = mk.supplier_first
     dps_sup = producer_surplus(X0, rp[first_s], eps[first_s])
     with np.errstate(invalid="ignore", divide="ignore"):

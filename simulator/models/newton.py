@@ -69,6 +69,7 @@ class System(Protocol[S]):
     pf_unknown: np.ndarray          # per pair of a supplier and a market it sells into: the supplier's unknown
     pf_market: np.ndarray           # ... and the market
     market_size: np.ndarray         # per market, the flows evaluating it costs
+    coupling: Coupling              # how the markets' equations couple (``Coupling(pf_unknown, pf_market, n_markets)``)
 
     def evaluate(self, x: np.ndarray) -> S: ...
 
@@ -115,7 +116,7 @@ def components(pf_market: np.ndarray, pf_unknown: np.ndarray, n_markets: int, n_
         label = new
 
 
-class _Coupling:
+class Coupling:
     """The markets' equations of a Newton step, coupled by suppliers that sell into several markets."""
 
     def __init__(self, pf_unknown, pf_market, n_markets):
@@ -224,7 +225,7 @@ def solve(system: System[S], x: np.ndarray, polish: bool = True, depth: int = 0)
     most twice)."""
     pf_unknown, pf_market, n_markets = system.pf_unknown, system.pf_market, system.n_markets
     n_free = system.n_unknowns
-    coupling = _Coupling(pf_unknown, pf_market, n_markets)
+    coupling = system.coupling
     sup_market = np.zeros(n_free, dtype=np.int64)
     sup_market[pf_unknown] = pf_market
 
