@@ -25,7 +25,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from . import catalog
+from . import cache, catalog
 
 SOURCE_HTS10 = ("Broda-Weinstein (2006), US: median of the HTS10 estimates under the HS6, shrunk toward its chapter "
                 "(empirical Bayes) and capped")
@@ -45,6 +45,23 @@ class Robust:
 
 @lru_cache(maxsize=1)
 def robust_us_hs6() -> Robust:
+    """The robust US HS6 estimates, built once per machine (``cache``): the same numbers, bit for bit."""
+    a = cache.arrays("robust-sigma", _robust_arrays)
+    hs6 = pd.Index(np.array(a["hs6"]), name="hts")
+    tau, within, cap, lowest = (float(x) for x in a["scalars"])
+    return Robust(pd.Series(np.array(a["sigma"]), index=hs6, name="sigma"),
+                  pd.Series(np.array(a["logsd"]), index=hs6, name="sigma"), tau, within, cap, lowest)
+
+
+def _robust_arrays() -> dict[str, np.ndarray]:
+    r = _robust_us_hs6()
+    return {"hs6": r.sigma.index.to_numpy(np.int64), "sigma": r.sigma.to_numpy(np.float64),
+            "logsd": r.logsd.reindex(r.sigma.index).to_numpy(np.float64),
+            # the cache keeps arrays of one dimension or more
+            "scalars": np.array([r.tau, r.within_sd, r.cap, r.lowest], dtype=np.float64)}
+
+
+def _robust_us_hs6() -> Robust:
     bw = catalog.read_csv("sigma-bw-us-hts10")
     log_sigma = cast(pd.Series, np.log(bw.sigma.astype(float)))  # a ufunc keeps the Series
     hs6 = bw.hts.str[:6].astype("int64")
