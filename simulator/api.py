@@ -8,7 +8,7 @@ import datetime as dt
 import gc
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from .errors import InputError, Problem
 from .flows import Flows
 from .markets import Markets, markets
 from .models import DESCRIPTIONS, MODELS, SolverReport
-from .models.armington import WarmStart
+from .models.armington import SupplyLayouts, WarmStart
 from .parameters import Parameters
 from .parameters import build as build_parameters
 from .parameters import describe as describe_parameters
@@ -59,12 +59,13 @@ def _as_file(scenario) -> ScenarioFile:
     return scenario if isinstance(scenario, ScenarioFile) else load_scenario(scenario)
 
 
-def _model(sf: ScenarioFile, flows: Flows, mk: Markets, params: Parameters):
-    """The run's model as a function of the wedges; armington's solves start from the run's own last answer."""
+def _model(sf: ScenarioFile, flows: Flows, mk: Markets, params: Parameters, layouts: SupplyLayouts):
+    """The run's model as a function of the wedges; armington's solves start from the run's own last answer (and
+    reuse the supply layout of the scenario's last solve, which changes no number)."""
     solve = MODELS[sf.spec.model.name]
     if sf.spec.model.name == "armington":
         warm = WarmStart()
-        return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk, warm=warm)
+        return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk, warm=warm, layouts=layouts)
     return lambda tau0, tau1: solve(flows.value, tau0, tau1, params, mk)
 
 
@@ -92,13 +93,16 @@ class _Prepared:
     plan: Plan
     warnings: list[str]
     params: Parameters
+    parameter_notes: list[str]        # the elasticities' sources and summary (the same on every date)
+    layouts: SupplyLayouts = field(default_factory=SupplyLayouts)     # armington's, kept from date to date
 
 
 def _prepare(sf: ScenarioFile, flows: Flows) -> _Prepared:
     plan = resolve(sf, flows)
     warnings = rule_warnings(sf, plan, flows)
     params = build_parameters(flows, markets(flows), sf.spec.elasticities, resolve_elasticities(sf, flows))
-    return _Prepared(plan, warnings, params)
+    notes = describe_parameters(params, flows) if sf.spec.model.name in ("armington", "smart", "gsim") else []
+    return _Prepared(plan, warnings, params, notes)
 
 
 def _schedule(sf: ScenarioFile, data: Dataset, prep: _Prepared, when: dt.date | None) -> tuple[Schedule, list[str]]:
@@ -156,7 +160,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
     when = as_of or spec.as_of
     sched, warnings = _schedule(sf, data, prep, when)
     mk = markets(flows)
-    sol = solve_instruments(flows, sched, _model(sf, flows, mk, params), sf.shown_as)
+    sol = solve_instruments(flows, sched, _model(sf, flows, mk, params, prep.layouts), sf.shown_as)
 
     measures = tuple(MeasureSummary(m.id, m.kind, m.rate, m.reference, sched.in_force[m.id],
                                     flows=int(sched.coverage[m.id].rows.size),
@@ -176,8 +180,7 @@ def run(scenario: ScenarioFile | str | Path, as_of: dt.date | None = None,
         *data.notes,
         *sol.outcome.notes,
     ]
-    if spec.model.name in ("armington", "smart", "gsim"):
-        notes.extend(describe_parameters(params, flows))
+    notes.extend(prep.parameter_notes)
     if (solver := sol.outcome.solver) is not None and solver.residual is not None:
         notes.append(f"World prices solved with {solver.method}: {solver.unknowns} suppliers, largest residual "
                      f"{solver.residual:.2e} (tolerance {solver.tolerance:.0e}).")

@@ -410,18 +410,12 @@ def _parse_path(text: str) -> tuple[dt.date, dt.date, str]:
 
 def _run_path(sf, text: str, fmt: str, output: Path | None):
     from . import api
-    from .report import check_finite
     from .report.explain import path_renderable, path_text
     start, end, step = _parse_path(text)
     with _progress() as progress:      # the dates are run as the output reads them: the bars until it has all
-        by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
+        series, warnings = api.path(sf, api.dates(start, end, step), progress)
         _warn(warnings)
-
-        def checked():                  # date by date: the path is never held in memory at once
-            for d, result in by_date:
-                check_finite(result, None)
-                yield d, result
-        series = checked()
+        # the path's table refuses an infinity (report.explain.path_frame): what every path writer prints
         if fmt == "table":
             table, written = path_renderable(series, sf.spec.name), None
         else:
@@ -702,17 +696,11 @@ def _load_scenarios(files: list[Path], basis: str | None, output: Path | None) -
 def _path_table(sf, text: str, progress=None):
     """A scenario's path table on the dates of a --path, the provenance of its first date, and its warnings."""
     from . import api
-    from .report import check_finite
     from .report.explain import FirstDate, path_frame
     start, end, step = _parse_path(text)
     by_date, warnings = api.path(sf, api.dates(start, end, step), progress)
-
-    def checked():                      # date by date: the path is never held in memory at once
-        for d, result in by_date:
-            check_finite(result, None)
-            yield d, result
     first = FirstDate()
-    table = path_frame(first.reading(checked()))
+    table = path_frame(first.reading(by_date))         # refuses an infinity in what it holds
     return table, first.provenance, warnings
 
 

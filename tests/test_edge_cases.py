@@ -4,6 +4,7 @@ tariff-rate quotas on one flow, results that would print an infinity."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 
@@ -15,6 +16,7 @@ from simulator import api
 from simulator.cli import app
 from simulator.errors import InputError
 from simulator.report import check_finite
+from simulator.report.explain import path_frame
 
 HEADER = "importer,exporter,hs,value,base_rate\n"
 # the US car market has no trade in the base year; the motors market does
@@ -89,6 +91,18 @@ def test_a_result_holding_an_infinity_is_refused_by_every_writer(tmp_path):
     broken = dataclasses.replace(result, outcome=dataclasses.replace(result.outcome, value_new=value))
     with pytest.raises(InputError, match="infinite value"):
         check_finite(broken, None)
+
+
+def test_a_path_holding_an_infinity_is_refused_naming_its_row(tmp_path):
+    path = _scenario(tmp_path, ZERO_MARKET, '[[measures]]\nid = "m"\nkind = "add"\nrate = 0.25\nimporter = "USA"\n')
+    result, _ = api.run(path)
+    when = dt.date(2025, 6, 1)
+    assert not path_frame([(when, result)]).empty             # a finite path passes
+    value = result.outcome.value_new.copy()
+    value[2] = np.inf                                         # USA <- KOR, a headline pair the path prints
+    broken = dataclasses.replace(result, outcome=dataclasses.replace(result.outcome, value_new=value))
+    with pytest.raises(InputError, match=r"pairs\[\d+\]\.value_new.*infinite value"):
+        path_frame([(when, result), (when, broken)])
 
 
 def test_validate_finds_what_the_instruments_need_of_the_data_without_solving_the_model(tmp_path, monkeypatch):

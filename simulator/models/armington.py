@@ -131,7 +131,7 @@ class SupplyLayout:
     supply elasticities are finite, not on their values, so the draws of a band share one."""
 
     def __init__(self, mk, X0: np.ndarray, finite: np.ndarray) -> None:
-        self.finite = finite
+        self.finite, self.markets, self.X0 = finite, mk, X0
         has_supply = np.zeros(mk.n_suppliers, dtype=bool)
         has_supply[mk.supplier[finite]] = True
         self.free = free = np.flatnonzero(has_supply & (X0 > 0))     # no base sales: no price to solve
@@ -153,6 +153,25 @@ class SupplyLayout:
     def fits(self, finite: np.ndarray) -> bool:
         """Whether elasticities finite where these are can use this layout."""
         return finite is self.finite or np.array_equal(finite, self.finite)
+
+    def serves(self, mk, X0: np.ndarray, finite: np.ndarray) -> bool:
+        """Whether a solve on these markets, base sales and finite elasticities can use this layout."""
+        return mk is self.markets and self.fits(finite) and (X0 is self.X0 or np.array_equal(X0, self.X0))
+
+
+class SupplyLayouts:
+    """The supply layout of the last solve, kept for the next one on the same markets (the dates of a path, the
+    solves of an instrument): it depends on the markets, the base sales and which export supply elasticities are
+    finite, never on the tariffs, so reusing it changes no number."""
+
+    def __init__(self) -> None:
+        self.last: SupplyLayout | None = None
+
+    def get(self, mk, X0: np.ndarray, finite: np.ndarray) -> SupplyLayout:
+        last = self.last                  # read once: another thread may replace it meanwhile
+        if last is None or not last.serves(mk, X0, finite):
+            last = self.last = SupplyLayout(mk, X0, finite)
+        return last
 
 
 class _Supply:
@@ -249,7 +268,7 @@ class Prepared:
     the tariff changes, the base shares and spending, and the supply layout for the export supply elasticities
     finite where ``eps`` is. Built once; read, never written, by the solves (threads may share it)."""
 
-    def __init__(self, v0, tau0, tau1, markets, eps: np.ndarray) -> None:
+    def __init__(self, v0, tau0, tau1, markets, eps: np.ndarray, layouts: SupplyLayouts | None = None) -> None:
         mk = markets
         self._inputs = (v0, tau0, tau1, markets)          # as given: asarray copies an unpickled array's dtype
         self.v0, self.t0, self.t1 = (np.asarray(a, dtype=np.float64) for a in (v0, tau0, tau1))
@@ -266,7 +285,8 @@ class Prepared:
         finite = np.isfinite(eps)
         # price takers need neither the suppliers' base sales nor a supply layout
         self.X0 = mk.supplier_sum(self.v0) if finite.any() else None
-        self.supply = SupplyLayout(mk, self.X0, finite) if self.X0 is not None else None
+        self.supply = (None if self.X0 is None else
+                       layouts.get(mk, self.X0, finite) if layouts is not None else SupplyLayout(mk, self.X0, finite))
 
     def of(self, v0, tau0, tau1, markets) -> Prepared:
         """This, if it was prepared from these very arrays; a solve never reads what was prepared for others."""
@@ -276,14 +296,19 @@ class Prepared:
 
 
 def solve(v0, tau0, tau1, params, markets, polish: bool = True, start: np.ndarray | None = None,
-          warm: WarmStart | None = None, prepared: Prepared | None = None) -> Outcome:
+          warm: WarmStart | None = None, prepared: Prepared | None = None,
+          layouts: SupplyLayouts | None = None) -> Outcome:
     """The model; with ``polish=False`` a Newton solve that does not converge is an error at once, without the
     slower newton_krylov attempt (for large stacked problems that are retried piece by piece). ``start``: per supplier,
     the log world price to start Newton from (e.g. the point solution, for draws of the elasticities); else ``warm``,
     the run's last answer, which this solve then updates. ``prepared``: what depends only on the flows, tariffs and
-    markets, computed once for many solves (``Prepared``); the same numbers as without."""
+    markets, computed once for many solves (``Prepared``); the same numbers as without. ``layouts``: where the supply
+    layout of the last solve on the same markets is kept for this one (``SupplyLayouts``); the same numbers too."""
     mk = markets
-    base = prepared.of(v0, tau0, tau1, mk) if prepared is not None else Prepared(v0, tau0, tau1, mk, params.eps)
+    if prepared is not None:
+        base = prepared.of(v0, tau0, tau1, mk)
+    else:
+        base = Prepared(v0, tau0, tau1, mk, params.eps, layouts)
     v0, E0, share, X0 = base.v0, base.E0, base.share, base.X0
     sigma, eta, eps = params.sigma, params.eta, params.eps
     dem = _Demand(mk, share, base.log_rT, sigma, eta, live=base.live)

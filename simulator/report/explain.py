@@ -16,6 +16,7 @@ from ..headline import PATH_PARTNERS
 from ..records import Provenance
 from ..results import Result
 from .plain import PlainTable as Table
+from .writers import check_finite_table
 
 
 def _r(x) -> str:
@@ -117,7 +118,9 @@ class FirstDate:
 
 def path_frame(series: Iterable[tuple]) -> pd.DataFrame:
     """One row per date and headline pair (trade, trade-weighted tariff and balance), then the rate importer's
-    tariff on all its imports and on its largest partners."""
+    tariff on all its imports and on its largest partners. An infinity is refused (``check_finite_table``) in the
+    tables of each date it reads and in the table itself: every writer of a path prints this table and nothing
+    else of its results, so the results' other tables are not built."""
     def row(d, p, importer, balance):
         return {"date": d.isoformat(), "exporter": p.exporter, "importer": importer,
                 "tariff_rate_base": p.tariff_rate_base, "tariff_rate_new_base_weights": p.tariff_rate_new_base_weights,
@@ -125,7 +128,11 @@ def path_frame(series: Iterable[tuple]) -> pd.DataFrame:
                 "exporter_balance_new": balance}
 
     rows = []
+    file = None
     for d, r in series:
+        file = r.provenance.file
+        check_finite_table(r.pairs, file, "pairs")
+        check_finite_table(r.balances, file, "balances")
         head = r.headline
         keep = set(head.countries)
         bal = r.balances.set_index(["country", "partner"])
@@ -135,10 +142,13 @@ def path_frame(series: Iterable[tuple]) -> pd.DataFrame:
         # the rate importer's tariff on all its imports and on its largest partners ("all" = every source)
         rows += [row(d, p, head.rate_importer, None) for p in records(head.effective_rates(PATH_PARTNERS))
                  if p.exporter not in keep]
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if file is not None:
+        check_finite_table(df, file, "path")
+    return df
 
 
-def path_renderable(series: list[tuple[object, Result]], name: str) -> Table:
+def path_renderable(series: Iterable[tuple[dt.date, Result]], name: str) -> Table:
     df = path_frame(series)
     t = Table(title=f"{name}: effective tariff and trade by date (US$ billion)", title_justify="left", title_style="bold")
     for c in ("Date", "Flow", "Tariff (base weights)", "Tariff (new weights)", "Trade", "Exporter's balance"):
@@ -159,7 +169,7 @@ def path_markdown(df: pd.DataFrame) -> str:
                       "Trade base (US$ bn)", "Trade (US$ bn)", "Exporter's balance (US$ bn)"], rows) + "\n"
 
 
-def path_text(series: list[tuple], fmt: str, scenario: dict) -> str:
+def path_text(series: Iterable[tuple[dt.date, Result]], fmt: str, scenario: dict) -> str:
     """The time path as json (with the scenario's name, file and sha256), csv or markdown, with the caveats of its
     first date (the data's and the model's, the same on every date): ``notes`` in the JSON, a Notes list in the
     Markdown, and in the CSV rows of their own after the figures, the text in a last ``note`` column."""

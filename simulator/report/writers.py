@@ -185,17 +185,24 @@ def check_finite(result: Result, detail: str | None) -> None:
     frames = {"countries": result.countries, "pairs": result.pairs, "balances": result.balances,
               "prices": result.prices, **({"products": result.products} if detail == "products" else {})}
     for table, df in frames.items():
-        for column in df.columns:
-            values = df[column].to_numpy()
-            if values.dtype.kind == "f" and np.isinf(values).any():
-                row = int(np.flatnonzero(np.isinf(values))[0])
-                raise InputError(Problem(result.provenance.file, f"{table}[{row}].{column}",
-                                         "the model gives an infinite value here: the scenario's rates or elasticities "
-                                         "are beyond what it can compute (see docs/MODELS.md for the ranges)"))
+        check_finite_table(df, result.provenance.file, table)
     for b in result.bands:
         if any(math.isinf(q) for q in (b.p5, b.p50, b.p95)):
             raise InputError(Problem(result.provenance.file, f"bands {b.figure} of {b.of}",
                                      "an elasticity draw gives an infinite value; narrow the draws' ranges"))
+
+
+def check_finite_table(df: pd.DataFrame, file: str, table: str) -> None:
+    """A table that holds an infinity is refused, naming the file, the table, its row and column. A path checks
+    its own table this way, the figures it prints, not every table of every date's result."""
+    from ..errors import InputError, Problem
+    for column in df.columns:
+        values = df[column].to_numpy()
+        if values.dtype.kind == "f" and np.isinf(values).any():
+            row = int(np.flatnonzero(np.isinf(values))[0])
+            raise InputError(Problem(file, f"{table}[{row}].{column}",
+                                     "the model gives an infinite value here: the scenario's rates or elasticities "
+                                     "are beyond what it can compute (see docs/MODELS.md for the ranges)"))
 
 
 def render(result: Result, fmt: str, detail: str | None = None) -> str:
