@@ -285,8 +285,7 @@ class Prepared:
         finite = np.isfinite(eps)
         # price takers need neither the suppliers' base sales nor a supply layout
         self.X0 = mk.supplier_sum(self.v0) if finite.any() else None
-        self.supply = (None if self.X0 is None else
-                       layouts.get(mk, self.X0, finite) if layouts is not None else SupplyLayout(mk, self.X0, finite))
+        self.supply = None if self.X0 is None else (layouts or SupplyLayouts()).get(mk, self.X0, finite)
 
     def of(self, v0, tau0, tau1, markets) -> Prepared:
         """This, if it was prepared from these very arrays; a solve never reads what was prepared for others."""
