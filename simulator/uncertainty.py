@@ -76,10 +76,13 @@ class Draws:
     n: int
     seed: int
 
-    def chunks(self, n_flows: int, flows_per_chunk: int | None = None) -> list[tuple[int, list[np.random.SeedSequence]]]:
+    def chunks(self, n_flows: int, flows_per_chunk: int | None = None,
+               stacked: bool = True) -> list[tuple[int, list[np.random.SeedSequence]]]:
         """(draws in the chunk, the seed of each), of a fixed size for a given dataset. Every draw has its own seed,
-        spawned from the run's, so draw k is the same numbers whatever chunk it falls in."""
-        size = max(1, min(self.n, (flows_per_chunk or FLOWS_PER_CHUNK) // max(n_flows, 1)))
+        spawned from the run's, so draw k is the same numbers whatever chunk it falls in. ``stacked=False``: one
+        draw a chunk, for draws that are solved iteratively (a stacked solve stops where its slowest draw has
+        converged, so a draw's last bits would depend on the draws it shares a chunk with)."""
+        size = max(1, min(self.n, (flows_per_chunk or FLOWS_PER_CHUNK) // max(n_flows, 1))) if stacked else 1
         seeds = np.random.SeedSequence(self.seed).spawn(self.n)
         return [(len(part), part) for part in (seeds[i:i + size] for i in range(0, self.n, size))]
 
@@ -100,6 +103,16 @@ class DrawProblem:
     def has_instruments(self) -> bool:
         """Quotas, commitments or specific duties: each draw needs its own instrument solve."""
         return bool(self.sched.quotas or self.sched.commitments or np.any(self.sched.specific_ave0))
+
+    @property
+    def stacks(self) -> bool:
+        """Whether a chunk's draws are solved as one stacked problem whose every number is what each draw alone
+        gives. The closed forms per market do (constant, smart, armington with price takers); a Newton solve of
+        world prices (finite export supply) does not (its stop is shared); gsim's cells are (product, exporter,
+        importer), which the copies of the markets share, so its draws would pool; and draws with an instrument
+        solve go one by one anyway."""
+        iterative = self.model == "armington" and bool(np.isfinite(self.params.eps).any())
+        return not (iterative or self.model == "gsim" or self.has_instruments)
 
     @cached_property
     def start(self) -> np.ndarray | None:
@@ -268,7 +281,7 @@ def failed(stacked: dict[str, np.ndarray]) -> int:
 def run_draws(problem: DrawProblem, draws: Draws, client=None, progress: Progress | None = None) -> dict[str, np.ndarray]:
     """All draws, chunk by chunk, here or on a Dask cluster; arrays stacked draw by draw. ``progress`` hears of the
     draws done as their chunks finish (in any order); the chunks are stacked in their own order all the same."""
-    chunks = draws.chunks(len(problem.flows))
+    chunks = draws.chunks(len(problem.flows), stacked=problem.stacks)
     steps = Steps(progress, f"{problem.shown}: draws", draws.n)
     if client is None:
         # numpy releases the interpreter lock in its array loops, so threads use every core

@@ -121,20 +121,32 @@ def test_documented_sigma_range_is_the_estimates_range(root):
     assert 1 < lo < 1.1 and 5 < hi < 10
 
 
-def test_bands_do_not_depend_on_the_chunk_size(root, monkeypatch):
-    # every draw has its own seed: one chunk of 12 draws or twelve chunks of one give the same draws
+def _bands_at_chunk_size(monkeypatch, path, flows_per_chunk, draws: Draws | None = None):
     import simulator.uncertainty as unc
-    monkeypatch.setattr(unc, "FLOWS_PER_CHUNK", 10 ** 8)
-    assert len(Draws(12, 7).chunks(400_000)) == 1
-    one, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 7))
-    monkeypatch.setattr(unc, "FLOWS_PER_CHUNK", 1)
-    assert len(Draws(12, 7).chunks(400_000)) == 12
-    many, _ = api.run(root / "scenarios" / "floor-15.toml", draws=Draws(12, 7))
-    assert len(one.bands) == len(many.bands) > 0
-    for a, b in zip(one.bands, many.bands):
-        assert (a.figure, a.of) == (b.figure, b.of)
-        for k in ("p5", "p50", "p95"):
-            assert getattr(a, k) == pytest.approx(getattr(b, k), rel=1e-9, abs=1e-6), (a, b)
+    monkeypatch.setattr(unc, "FLOWS_PER_CHUNK", flows_per_chunk)
+    return api.run(path, draws=draws or Draws(12, 7))[0].bands
+
+
+@pytest.mark.parametrize("model", ["armington", "constant", "smart", "gsim"])
+def test_stacked_draws_are_the_same_bits_whatever_the_chunk_size(root, tmp_path, monkeypatch, model):
+    # price takers: a chunk of D draws is one stacked problem; each draw's numbers are what it gives alone
+    path = tmp_path / f"{model}.toml"
+    path.write_text(f'name = "{model}, price takers"\nextends = "{root / "scenarios" / "floor-15.toml"}"\n'
+                    f'[model]\nname = "{model}"\n[elasticities]\nexport_supply = inf\n')
+    assert len(Draws(12, 7).chunks(400_000, 10 ** 8)) == 1 and len(Draws(12, 7).chunks(400_000, 1)) == 12
+    one = _bands_at_chunk_size(monkeypatch, path, 10 ** 8)
+    many = _bands_at_chunk_size(monkeypatch, path, 1)
+    assert len(one) > 0 and one == many
+
+
+def test_draws_solved_by_newton_are_the_same_bits_whatever_the_chunk_size(root, monkeypatch):
+    # finite export supply: each draw is its own Newton solve (a stacked solve would share one stop), so the
+    # chunk size cannot reach the bits
+    assert len(Draws(12, 7).chunks(400_000, 10 ** 8, stacked=False)) == 12
+    path = root / "scenarios" / "floor-15.toml"
+    one = _bands_at_chunk_size(monkeypatch, path, 10 ** 8, Draws(6, 7))
+    many = _bands_at_chunk_size(monkeypatch, path, 1, Draws(6, 7))
+    assert len(one) > 0 and one == many
 
 
 def test_bands_are_the_same_bits_on_one_thread_or_two_and_in_either_order(root, monkeypatch):
