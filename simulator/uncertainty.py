@@ -10,10 +10,11 @@ Distributions, centred on each scenario's point values (the median of every dist
 
 Drawn substitution elasticities are kept between the smallest estimate and the robust cap (``sigma_range``).
 
-Draws are independent across markets and suppliers. The draws axis is folded into the flow axis: a chunk of
-D draws is solved as one problem of D copies of the markets, each with its own elasticities, by the same
-vectorised model, never by a loop over draws; finite export supply starts each draw's Newton from the point
-solution. Quotas, commitments and specific duties need their own instrument solve per draw, so those scenarios
+Draws are independent across markets and suppliers. For the closed forms (constant, smart, armington with price
+takers) the draws axis is folded into the flow axis: a chunk of D draws is solved as one problem of D copies of the
+markets, each with its own elasticities, by the same vectorised model, never by a loop over draws. A draw that
+Newton solves (finite export supply, starting from the point solution) and a gsim draw are chunks of their own
+(``DrawProblem.stacks``), so no draw's bits depend on the draws beside it. Quotas, commitments and specific duties need their own instrument solve per draw, so those scenarios
 go draw by draw. Every draw has its own seed (spawned from the run's seed), so draw k is the same numbers whatever
 chunk it falls in and whether the chunks run in threads here or on a Dask cluster.
 """
