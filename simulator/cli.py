@@ -252,7 +252,8 @@ def _dask_client(address: str | None):
         raise InputError(Problem(None, "--dask", "Dask is not installed: pip install 'tariffsim[dask]'"))
     if address == "local":
         import logging
-        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+        # the web server on a free port: Dask's default, 8787, may be held by another cluster
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
                           silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
             yield client
     else:

@@ -470,3 +470,23 @@ def test_a_dask_scheduler_that_is_not_there_is_a_clear_error():
     r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(EXEMPTION), "--draws", "2", "--dask",
                         "tcp://127.0.0.1:9"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "no Dask scheduler answered" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_dask_local_runs_beside_another_cluster_holding_the_dashboard_port():
+    # a local cluster's web server takes a free port, not Dask's default 8787, so a second one (another user's
+    # notebook, another run) neither fails nor warns
+    pytest.importorskip("dask.distributed")
+    import socket
+    held = socket.socket()
+    try:
+        held.bind(("0.0.0.0", 8787))
+        held.listen()
+    except OSError:
+        pass                                # something already holds it: the condition under test all the same
+    try:
+        r = subprocess.run([sys.executable, "-m", "simulator.cli", "--no-progress", "run", str(EXEMPTION), "--draws",
+                            "2", "--dask", "local", "-f", "json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    finally:
+        held.close()
+    assert r.returncode == 0 and json.loads(r.stdout)["bands"], r.stderr
+    assert "8787" not in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -88,7 +88,7 @@ def test_dask_local_cluster_matches_in_process(root, price_takers):
     finite = api.load_scenario(root / "scenarios" / "floor-15.toml")
     here, _ = api.run(sf, draws=Draws(30, 5))
     here_finite, _ = api.run(finite, draws=Draws(6, 5))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
                                   processes=True) as cluster, distributed.Client(cluster) as client:
         there, _ = api.run(sf, draws=Draws(30, 5), client=client)
         there_finite, _ = api.run(finite, draws=Draws(6, 5), client=client)
