@@ -14,9 +14,10 @@ Draws are independent across markets and suppliers. For the closed forms (consta
 takers) the draws axis is folded into the flow axis: a chunk of D draws is solved as one problem of D copies of the
 markets, each with its own elasticities, by the same vectorised model, never by a loop over draws. A draw that
 Newton solves (finite export supply, starting from the point solution) and a gsim draw are chunks of their own
-(``DrawProblem.stacks``), so no draw's bits depend on the draws beside it. Quotas, commitments and specific duties need their own instrument solve per draw, so those scenarios
-go draw by draw. Every draw has its own seed (spawned from the run's seed), so draw k is the same numbers whatever
-chunk it falls in and whether the chunks run in threads here or on a Dask cluster.
+(``DrawProblem.stacks``), so no draw's bits depend on the draws beside it. Quotas, commitments and specific duties
+need their own instrument solve per draw, so those scenarios go draw by draw. Every draw has its own seed (spawned
+from the run's seed), so draw k is the same numbers whatever chunk it falls in and whether the chunks run in threads
+here or on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ class Draws:
                stacked: bool = True) -> list[tuple[int, list[np.random.SeedSequence]]]:
         """(draws in the chunk, the seed of each), of a fixed size for a given dataset. Every draw has its own seed,
         spawned from the run's, so draw k is the same numbers whatever chunk it falls in. ``stacked=False``: one
-        draw a chunk, for draws that are solved iteratively (a stacked solve stops where its slowest draw has
-        converged, so a draw's last bits would depend on the draws it shares a chunk with)."""
+        draw a chunk, for draws that cannot be solved as one stacked problem (``DrawProblem.stacks``)."""
         size = max(1, min(self.n, (flows_per_chunk or FLOWS_PER_CHUNK) // max(n_flows, 1))) if stacked else 1
         seeds = np.random.SeedSequence(self.seed).spawn(self.n)
         return [(len(part), part) for part in (seeds[i:i + size] for i in range(0, self.n, size))]

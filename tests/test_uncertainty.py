@@ -131,7 +131,7 @@ def _bands_at_chunk_size(monkeypatch, path, flows_per_chunk, draws: Draws | None
 def test_stacked_draws_are_the_same_bits_whatever_the_chunk_size(root, tmp_path, monkeypatch, model):
     # price takers: a chunk of D draws is one stacked problem; each draw's numbers are what it gives alone
     path = tmp_path / f"{model}.toml"
-    path.write_text(f'name = "{model}, price takers"\nextends = "{root / "scenarios" / "floor-15.toml"}"\n'
+    path.write_text(f'name = "{model}, price takers"\nextends = "{(root / "scenarios" / "floor-15.toml").as_posix()}"\n'
                     f'[model]\nname = "{model}"\n[elasticities]\nexport_supply = inf\n')
     assert len(Draws(12, 7).chunks(400_000, 10 ** 8)) == 1 and len(Draws(12, 7).chunks(400_000, 1)) == 12
     one = _bands_at_chunk_size(monkeypatch, path, 10 ** 8)
