@@ -50,6 +50,11 @@ class Result:
         """The figures this result is quoted by: its headline countries, pairs, rates and chapters."""
         return Headline(self)
 
+    def drop_headline(self) -> None:
+        """Forget the cached headline (built again if read). It refers back to this result, so while it is cached
+        only the cycle collector frees a result that is let go; a path drops it before each next date."""
+        self.__dict__.pop("headline", None)
+
     @property
     def value_base(self) -> np.ndarray:
         return self.flows.value

@@ -56,3 +56,33 @@ def test_errors_name_the_parameter(call, name):
     with pytest.raises(InputError) as err:
         call()
     assert name in str(err.value)
+
+
+def test_a_path_lets_each_dates_result_go_before_the_next_date_runs():
+    """A long path holds one date's result at a time: once the caller lets a result go (its headline read, which
+    refers back to it), it is freed before the next date runs, without waiting for the cycle collector."""
+    import datetime as dt
+    import gc
+    import weakref
+
+    from simulator import api
+    series, _ = api.path(SMALL, [dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)])
+    gc.disable()
+    try:
+        before = None
+        for _, result in series:
+            assert before is None or before() is None
+            figures = result.headline.figures
+            before = weakref.ref(result)
+            del result
+    finally:
+        gc.enable()
+    assert figures
+
+
+def test_a_dropped_headline_is_built_again_the_same():
+    from simulator import api
+    result, _ = api.run(SMALL)
+    figures = result.headline.figures
+    result.drop_headline()
+    assert result.headline.figures == figures

@@ -162,3 +162,54 @@ def test_bands_are_the_same_bits_on_one_thread_or_two_and_in_either_order(root, 
     first = bands(floor, 2)
     bands(exemption, 2)
     assert bands(floor, 1) == first and bands(floor, 2) == first
+
+
+def test_draws_merge_lines_into_cells_without_changing_a_band_beyond_rounding(root, monkeypatch):
+    """armington's draws are solved on cells, a supplier's lines of one market that pay the same rates merged
+    into one variety of their summed value: the same equations, so the same bands as every flow on its own, to
+    rounding (the sums run in another order)."""
+    import simulator.uncertainty as unc
+    path = root / "scenarios" / "floor-15.toml"
+    merged = api.run(path, draws=Draws(4, 11))[0].bands
+    monkeypatch.setattr(unc._Cells, "merge", False)
+    alone = api.run(path, draws=Draws(4, 11))[0].bands
+    assert len(merged) == len(alone) > 10
+    for m, a in zip(merged, alone):
+        assert (m.figure, m.of) == (a.figure, a.of)
+        for q in ("p5", "p50", "p95"):
+            assert getattr(m, q) == pytest.approx(getattr(a, q), rel=1e-9, abs=1e-3), (m, a)
+
+
+SPLIT = """importer,exporter,hs,value,base_rate
+USA,KOR,8703230110,600,0.025
+USA,KOR,8703230190,400,0.025
+USA,DEU,8703230110,300,0.025
+USA,DEU,8703230190,200,0.10
+USA,JPN,8703230110,900,0.025
+USA,JPN,8703240000,700,0.025
+USA,KOR,8703240000,250,0.025
+KOR,USA,0201300000,500,0.40
+"""
+
+
+def test_a_suppliers_lines_at_the_same_rates_are_one_variety(tmp_path):
+    """The Armington equations see a supplier's lines of one HS6 market that pay the same rates as one variety:
+    Korea's two lines of 870323 give the bands of one line of their summed value (Germany's two lines pay
+    different base rates, so they stay two)."""
+    merged = SPLIT.replace("USA,KOR,8703230110,600", "USA,KOR,8703230110,1000").replace(
+        "USA,KOR,8703230190,400,0.025\n", "")
+    bands = []
+    for name, text in (("split", SPLIT), ("merged", merged)):
+        (tmp_path / f"{name}.csv").write_text(text)
+        (tmp_path / f"{name}.toml").write_text(
+            f'name = "{name}"\n[data]\nflows = "{name}.csv"\n[model]\nname = "armington"\n'
+            '[elasticities]\nexport_supply = 2.0\n'
+            '[[measures]]\nid = "cars"\nkind = "add"\nrate = 0.25\nimporter = "USA"\nproducts = ["8703"]\n')
+        bands.append(api.run(tmp_path / f"{name}.toml", draws=Draws(20, 5))[0].bands)
+    split, one = bands
+    assert len(split) == len(one) > 0
+    trade = {(b.figure, b.of): b for b in split}[("trade", "KOR → USA")]
+    assert trade.p5 < trade.p95                             # the draws move it
+    for s, m in zip(split, one):
+        for q in ("p5", "p50", "p95"):
+            assert getattr(s, q) == pytest.approx(getattr(m, q), rel=1e-12, abs=1e-9), (s, m)
