@@ -343,3 +343,30 @@ def test_armington_coupling_too_large_to_form_gives_the_same_answer(monkeypatch)
     swept = armington.solve(f.value, np.zeros(n), t1, p, mk, polish=False, start=np.zeros(mk.n_suppliers))
     assert "Jacobi" in swept.solver.method and "Jacobi" not in exact.solver.method
     assert_allclose(swept.price_ratio, exact.price_ratio, rtol=1e-10)
+
+
+def test_armington_pairs_of_one_line_and_of_several_give_the_same_answer():
+    # one flow per exporter, importer and product (BACI-like): the Jacobian reads each pair's line directly;
+    # a second line in one pair (HS10 lines of one HS6) takes the general sums, with the same answer
+    rng = np.random.default_rng(4)
+    rows = [(i, e, 100000 + 10 * k) for k in range(30) for i in ("USA", "KOR") for e in ("CHN", "MEX", "VNM")]
+    n = len(rows)
+    values, t1 = rng.lognormal(0, 1, n), rng.choice([0.0, 0.1, 0.25], n)
+
+    def solve(extra: bool):
+        r, v, t = list(rows), list(values), list(t1)
+        if extra:                                    # the first pair's value split over two lines
+            r.append(r[0])
+            v[0], t = v[0] / 2, t + [t[0]]
+            v.append(v[0])
+        m = len(r)
+        f = Flows.build([x[0] for x in r], [x[1] for x in r], [x[2] for x in r], [6] * m, np.array(v))
+        mk = markets(f)
+        p = Parameters(np.full(m, -1.0), np.full(m, 4.0), np.full(m, 1.5), np.zeros(m, np.int8))
+        o = armington.solve(f.value, np.zeros(m), np.array(t), p, mk, polish=False)
+        return mk.supplier_market[1] == m, np.bincount(f.exporter, o.value_new)
+
+    one_line, a = solve(False)
+    several, b = solve(True)
+    assert one_line and not several
+    assert_allclose(a, b, rtol=1e-12)

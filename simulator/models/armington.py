@@ -147,6 +147,9 @@ class SupplyLayout:
         self.pf = pf = np.flatnonzero(where[pair_supplier] >= 0)       # pairs of a supplier with a price to solve
         self.pf_unknown, self.pf_market = where[pair_supplier[pf]], pair_market[pf]
         self.pf_supplier, self.pf_first_line = pair_supplier[pf], first_line[pf]
+        # every pair one line (BACI-like data: one flow per exporter, importer and product): a pair's sums are its
+        # line's values, read directly (the same numbers as summing one term)
+        self.one_line = self.n_pairs == mk.market.size
         self.market_size = np.bincount(mk.market, minlength=mk.n_markets)
         self.coupling = newton.Coupling(self.pf_unknown, self.pf_market, mk.n_markets)
 
@@ -190,6 +193,7 @@ class _Supply:
         self.pair, self.n_pairs, self.pf = lay.pair, lay.n_pairs, lay.pf
         self.pf_unknown, self.pf_market, self.pf_supplier = lay.pf_unknown, lay.pf_market, lay.pf_supplier
         self.market_size, self.coupling = lay.market_size, lay.coupling
+        self.one_line, self.pf_line = lay.one_line, lay.pf_first_line
         # one unknown per supplier with finite supply elasticity
         sup_eps = np.full(mk.n_suppliers, np.inf)
         sup_eps[mk.supplier[finite]] = eps[finite]
@@ -231,10 +235,15 @@ class _Supply:
 
     def jacobian(self, state: _SupplyState) -> newton.Jacobian:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            s_line = state.weighted / state.total[self.mk.market]                   # shares at new prices
-            v = np.bincount(self.pair, weights=s_line, minlength=self.n_pairs)[self.pf]        # supplier's market share
-            w = (np.bincount(self.pair, weights=state.sold_flow, minlength=self.n_pairs)[self.pf]
-                 / np.maximum(state.sold_all[self.pf_supplier], 1e-300))
+            if self.one_line:
+                line = self.pf_line
+                v = state.weighted[line] / state.total[self.pf_market]             # supplier's market share
+                sold = state.sold_flow[line]
+            else:
+                s_line = state.weighted / state.total[self.mk.market]               # shares at new prices
+                v = np.bincount(self.pair, weights=s_line, minlength=self.n_pairs)[self.pf]
+                sold = np.bincount(self.pair, weights=state.sold_flow, minlength=self.n_pairs)[self.pf]
+            w = sold / np.maximum(state.sold_all[self.pf_supplier], 1e-300)
         d = self.eps_free + np.bincount(self.pf_unknown, weights=w * self.sigma_pf, minlength=self.n_unknowns)
         return newton.Jacobian(d=d, u=w * self.sigma_eta_pf, v=v)
 
