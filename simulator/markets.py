@@ -64,6 +64,15 @@ class Markets:
                       self.imp_country[flows], self.exp_country[flows], order, starts)
         return sub, supplier_ids
 
+    def on_lines(self, lines: np.ndarray) -> Markets:
+        """The same markets and suppliers, numbered as here, on some of the lines (ascending, at least one of every
+        market and supplier): e.g. one line for each group of lines that nothing can tell apart."""
+        market = self.market[lines]
+        order = np.argsort(market, kind="stable")
+        return Markets(market, self.n_markets, self.supplier[lines], self.n_suppliers, self.product[lines],
+                       self.imp_country[lines], self.exp_country[lines], order,
+                       np.searchsorted(market[order], np.arange(self.n_markets)))
+
     def max(self, values: np.ndarray) -> np.ndarray:
         """Per market maximum (``np.maximum.reduceat`` over the market-sorted order)."""
         if self.n_markets == 0:

@@ -28,7 +28,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -116,6 +116,11 @@ class DrawProblem:
         return not (iterative or self.model == "gsim" or self.has_instruments)
 
     @cached_property
+    def cells(self) -> _Cells:
+        """The units the draws are solved on, whatever the chunk sizes (``_Cells``)."""
+        return _Cells(self)
+
+    @cached_property
     def start(self) -> np.ndarray | None:
         """Per supplier, the log world price of the point solution (where each draw's Newton starts)."""
         if self.model != "armington":
@@ -161,14 +166,19 @@ def _one_draw(problem: DrawProblem, params: Parameters) -> dict[str, np.ndarray]
             "cost": sol.commitment_cost}
 
 
-def _cells_draw(problem: DrawProblem, cells: _Cells, params: Parameters) -> dict[str, np.ndarray] | None:
+def _cells_draw(problem: DrawProblem, cells: _Cells, params: Parameters) -> dict[str, Any] | None:
     """One draw without instruments on the cells, alone and polished (after its chunk's solve failed); None if it
     does not converge."""
     try:
         out = _model(problem, problem.start)(cells.value, cells.tau0, cells.tau1, params, cells.markets)
     except InputError:
         return None
-    return {"value": out.value_new, "revenue": cells.tariff1 * out.value_new, "cs": np.nan_to_num(out.consumer_surplus),
+    return _without_instruments(out.value_new, out, cells.tariff1)
+
+
+def _without_instruments(value: np.ndarray, out, tariff1: np.ndarray) -> dict[str, Any]:
+    """What a draw without instruments gives per cell: new values, duty, surplus; no rents, no commitment cost."""
+    return {"value": value, "revenue": tariff1 * value, "cs": np.nan_to_num(out.consumer_surplus),
             "ps": np.nan_to_num(out.producer_surplus), "rent_imp": 0.0, "rent_exp": 0.0, "cost": 0.0}
 
 
@@ -217,15 +227,7 @@ class _Cells:
         self.value = np.bincount(of_flow, weights=flows.value, minlength=self.n) if self.merged else flows.value
         self.tau0, self.tau1, self.tariff1 = sol.tau0[first], sol.tau1[first], sol.tariff1[first]
         self.importer, self.exporter = flows.importer[first], flows.exporter[first]
-        if self.merged:
-            market = mk.market[first]
-            order_m = np.argsort(market, kind="stable")
-            self.markets = Markets(market=market, n_markets=mk.n_markets, supplier=mk.supplier[first],
-                                   n_suppliers=mk.n_suppliers, product=mk.product[first],
-                                   imp_country=mk.imp_country[first], exp_country=mk.exp_country[first],
-                                   order=order_m, starts=np.searchsorted(market[order_m], np.arange(mk.n_markets)))
-        else:
-            self.markets = mk
+        self.markets = mk.on_lines(first) if self.merged else mk
 
 
 class _Layout:
@@ -233,7 +235,7 @@ class _Layout:
     the indices that sum cells by draw and pair or country. Built once per chunk size and reused."""
 
     def __init__(self, problem: DrawProblem, count: int):
-        flows, cells = problem.flows, _cells(problem)
+        flows, cells = problem.flows, problem.cells
         n, C = cells.n, len(flows.countries)
         mk = cells.markets
         self.cells, self.n = cells, n
@@ -276,14 +278,6 @@ def _layout(problem: DrawProblem, count: int) -> _Layout:
         return per_count[count]
 
 
-def _cells(problem: DrawProblem) -> _Cells:
-    """The problem's cells, built once whatever the chunk sizes (called under the layouts' lock)."""
-    per_count = _LAYOUTS.setdefault(problem, {})
-    if "cells" not in per_count:
-        per_count["cells"] = _Cells(problem)
-    return per_count["cells"]
-
-
 def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequence]) -> dict[str, np.ndarray]:
     """Draw `count` sets of elasticities, each from its own seed, and return per-draw headline arrays (draw x pair /
     country)."""
@@ -322,9 +316,7 @@ def solve_chunk(problem: DrawProblem, count: int, seeds: list[np.random.SeedSequ
         try:
             out = _model(problem, lay.start, polish=False, prepared=lay.prepared)(lay.v0, lay.tau0, lay.tau1,
                                                                                    drawn(slice(None)), lay.markets)
-            value = out.value_new.reshape(count, n)
-            got = {"value": value, "revenue": lay.cells.tariff1 * value, "cs": np.nan_to_num(out.consumer_surplus),
-                   "ps": np.nan_to_num(out.producer_surplus), "rent_imp": 0.0, "rent_exp": 0.0, "cost": 0.0}
+            got = _without_instruments(out.value_new.reshape(count, n), out, lay.cells.tariff1)
         except InputError:
             pass                            # the joint solve failed: solve the draws one by one
     if got is None:
